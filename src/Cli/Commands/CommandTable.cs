@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace Layer.Cli.Commands;
+
+/// <summary>Every top-level `layer` command, in the order `layer --help` lists them.</summary>
+internal static class CommandTable
+{
+    public static IEnumerable<Command> All()
+    {
+        yield break;
+    }
+}
