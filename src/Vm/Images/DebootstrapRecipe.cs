@@ -1,0 +1,115 @@
+using Layer.Vm.Host;
+
+namespace Layer.Vm.Images;
+
+/// <summary>
+/// vm/debian:12 and vm/ubuntu:*: <c>debootstrap --variant=minbase</c> plus a few packages, then our agent.
+/// The guest boots the same Debian kernel and initramfs as every image, so no kernel goes on the disk.
+/// </summary>
+internal sealed class DebootstrapRecipe : ImageRecipe
+{
+    public const string UbuntuMirrorVariable = "LAYER_UBUNTU_MIRROR";
+
+    private static readonly string[] Packages = ["bash", "coreutils", "ca-certificates", "curl", "git", "procps"];
+
+    private readonly string _suite;
+    private readonly Func<string> _mirror;
+    private readonly string? _keyring;
+
+    private DebootstrapRecipe(string name, string suite, Func<string> mirror, string? keyring)
+    {
+        Name = name;
+        _suite = suite;
+        _mirror = mirror;
+        _keyring = keyring;
+    }
+
+    public override string Name { get; }
+
+    public override string RecipeText =>
+        $"layer.image.debootstrap.v1 variant=minbase suite={_suite} mirror={_mirror()} include={string.Join(',', Packages)}";
+
+    public override string DiskSize => "16G";
+
+    public static DebootstrapRecipe Debian12() => new("vm/debian:12", "bookworm", DebianMirror, "/usr/share/keyrings/debian-archive-keyring.gpg");
+
+    public static DebootstrapRecipe Ubuntu(string version, string suite) => new($"vm/ubuntu:{version}", suite, () =>
+    {
+        var mirror = Environment.GetEnvironmentVariable(UbuntuMirrorVariable);
+        if (string.IsNullOrWhiteSpace(mirror))
+        {
+            throw new ImageBuildException(
+                $"vm/ubuntu:{version} is built with debootstrap from an Ubuntu mirror, and none is configured or reachable here. " +
+                $"Set {UbuntuMirrorVariable} (e.g. http://archive.ubuntu.com/ubuntu) if one is reachable, or use FROM vm/debian:12.");
+        }
+
+        return mirror.Trim();
+    }, File.Exists("/usr/share/keyrings/ubuntu-archive-keyring.gpg") ? "/usr/share/keyrings/ubuntu-archive-keyring.gpg" : null);
+
+    /// <summary>The Debian mirror apt on this host uses (deb822 debian.sources or sources.list), else deb.debian.org.</summary>
+    internal static string DebianMirror()
+    {
+        const string sources = "/etc/apt/sources.list.d/debian.sources";
+        if (File.Exists(sources)) return MirrorFromDeb822(File.ReadAllText(sources)) ?? "http://deb.debian.org/debian";
+        const string list = "/etc/apt/sources.list";
+        if (File.Exists(list))
+        {
+            foreach (var line in File.ReadLines(list))
+            {
+                var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (words.Length >= 3 && words[0] == "deb" && !words[1].Contains("security", StringComparison.Ordinal)) return words[1];
+            }
+        }
+
+        return "http://deb.debian.org/debian";
+    }
+
+    /// <summary>The URIs of the first stanza that is not the security archive.</summary>
+    internal static string? MirrorFromDeb822(string text)
+    {
+        foreach (var stanza in text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
+        {
+            var uris = stanza.Split('\n').Select(l => l.Trim())
+                .FirstOrDefault(l => l.StartsWith("URIs:", StringComparison.OrdinalIgnoreCase));
+            if (uris is null) continue;
+            var uri = uris["URIs:".Length..].Trim().Split(' ')[0];
+            if (!uri.Contains("security", StringComparison.Ordinal)) return uri;
+        }
+
+        return null;
+    }
+
+    public override void Populate(string root, ImageInputs inputs, Action<string> progress)
+    {
+        var mirror = _mirror();
+        progress($"{Name}: debootstrap {_suite} from {mirror} (a minute or more)");
+        var arguments = new List<string> { "--variant=minbase", "--include=" + string.Join(',', Packages) };
+        if (_keyring is not null && File.Exists(_keyring)) arguments.Add("--keyring=" + _keyring);
+        else arguments.Add("--no-check-gpg");
+        arguments.AddRange([_suite, root, mirror]);
+        try
+        {
+            HostCommand.Run("debootstrap", arguments, line =>
+            {
+                // I: lines are debootstrap's own progress (Retrieving, Validating, Unpacking, Configuring).
+                if (line.StartsWith("I: ", StringComparison.Ordinal)) progress($"{Name}: {line[3..]}");
+            });
+        }
+        catch (HostCommandException e)
+        {
+            throw new ImageBuildException($"building {Name} failed: {e.Message}\nCheck that {mirror} is reachable.", e);
+        }
+
+        // Package caches only make the disk bigger.
+        foreach (var cache in new[] { "var/cache/apt/archives", "var/lib/apt/lists" })
+        {
+            var folder = Path.Combine(root, cache);
+            if (!Directory.Exists(folder)) continue;
+            foreach (var file in Directory.EnumerateFiles(folder)) File.Delete(file);
+        }
+
+        Staging.WriteFile(root, "etc/hostname", "layer\n");
+        if (inputs.AgentBinary is not null) Staging.AddAgent(root, inputs.AgentBinary, withLibraries: false);
+        else Directory.CreateDirectory(Path.Combine(root, Staging.SharePath));
+    }
+}

@@ -1,0 +1,112 @@
+namespace Layer.Vm.Images;
+
+/// <summary>
+/// The host's Debian <c>linux-image-amd64</c> kernel, booted directly by QEMU, and the modules the guest
+/// init loads from the initramfs. Debian's cloud kernel lacks 9p, so this must be the generic one.
+/// </summary>
+internal sealed class GuestKernel
+{
+    /// <summary>
+    /// What the guest needs, in the order they are wanted; <see cref="ModuleLoadOrder"/> adds their
+    /// dependencies from modules.dep. crc32c_generic provides the crc32c that ext4's checksums ask for
+    /// through the crypto API (a soft dependency modules.dep does not list).
+    /// </summary>
+    internal static readonly string[] WantedModules =
+    [
+        "virtio_pci", "virtio_blk", "crc32c_generic", "ext4", "virtio_console", "virtio_net",
+        "9pnet_virtio", "9p", "overlay",
+    ];
+
+    private GuestKernel(string release, string vmlinuzPath, string modulesDirectory)
+    {
+        Release = release;
+        VmlinuzPath = vmlinuzPath;
+        ModulesDirectory = modulesDirectory;
+    }
+
+    /// <summary>uname -r of the guest, e.g. 6.1.0-56-amd64.</summary>
+    public string Release { get; }
+
+    public string VmlinuzPath { get; }
+
+    public string ModulesDirectory { get; }
+
+    /// <summary>The newest kernel under /boot that has its modules (with 9p) installed.</summary>
+    public static GuestKernel FindOnHost(string bootDirectory = "/boot", string modulesRoot = "/lib/modules")
+    {
+        var candidates = Directory.Exists(bootDirectory)
+            ? Directory.GetFiles(bootDirectory, "vmlinuz-*")
+                .Select(path => Path.GetFileName(path)["vmlinuz-".Length..])
+                .Where(release => File.Exists(Path.Combine(modulesRoot, release, "modules.dep")))
+                .Where(release => File.Exists(Path.Combine(modulesRoot, release, "kernel/fs/9p/9p.ko")))
+                .OrderByDescending(release => release, StringComparer.Ordinal)
+                .ToList()
+            : [];
+        if (candidates.Count == 0)
+        {
+            throw new ImageBuildException(
+                $"no guest kernel: {bootDirectory}/vmlinuz-* with uncompressed modules (and 9p) under {modulesRoot} is needed. " +
+                "Install Debian's linux-image-amd64 (scripts/host-setup does).");
+        }
+
+        var release = candidates[0];
+        return new GuestKernel(release, Path.Combine(bootDirectory, "vmlinuz-" + release), Path.Combine(modulesRoot, release));
+    }
+
+    /// <summary>Module names (without .ko) so that each comes after everything it depends on.</summary>
+    public IReadOnlyList<string> ModuleLoadOrder() => ModuleLoadOrder(File.ReadAllLines(Path.Combine(ModulesDirectory, "modules.dep")), WantedModules);
+
+    /// <summary>Relative path under <see cref="ModulesDirectory"/> of each module by name.</summary>
+    public IReadOnlyDictionary<string, string> ModulePaths()
+    {
+        var paths = new Dictionary<string, string>();
+        foreach (var line in File.ReadLines(Path.Combine(ModulesDirectory, "modules.dep")))
+        {
+            var colon = line.IndexOf(':');
+            if (colon > 0) paths[NameOf(line[..colon])] = line[..colon];
+        }
+
+        return paths;
+    }
+
+    /// <summary>Depth-first over modules.dep lines ("kernel/fs/ext4/ext4.ko: kernel/lib/crc16.ko ...").</summary>
+    internal static IReadOnlyList<string> ModuleLoadOrder(IEnumerable<string> modulesDep, IEnumerable<string> wanted)
+    {
+        var dependencies = new Dictionary<string, string[]>();
+        foreach (var line in modulesDep)
+        {
+            var colon = line.IndexOf(':');
+            if (colon <= 0) continue;
+            dependencies[NameOf(line[..colon])] = line[(colon + 1)..]
+                .Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .Select(NameOf)
+                .ToArray();
+        }
+
+        var order = new List<string>();
+        var seen = new HashSet<string>();
+
+        void Visit(string module)
+        {
+            if (!seen.Add(module)) return;
+            if (!dependencies.TryGetValue(module, out var needs))
+            {
+                throw new ImageBuildException($"kernel module {module} is not in modules.dep: the guest kernel lacks it");
+            }
+
+            // modules.dep lists the deepest dependency last; visit from the end so it loads first.
+            foreach (var need in needs.Reverse()) Visit(need);
+            order.Add(module);
+        }
+
+        foreach (var module in wanted) Visit(module);
+        return order;
+    }
+
+    private static string NameOf(string modulePath)
+    {
+        var file = Path.GetFileName(modulePath);
+        var dot = file.IndexOf(".ko", StringComparison.Ordinal);
+        return (dot > 0 ? file[..dot] : file).Replace('-', '_');
+    }
+}

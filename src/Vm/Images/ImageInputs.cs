@@ -1,0 +1,35 @@
+using System.Security.Cryptography;
+
+namespace Layer.Vm.Images;
+
+/// <summary>The host files every recipe builds from; each one's hash goes into the image id.</summary>
+internal sealed class ImageInputs
+{
+    public required GuestKernel Kernel { get; init; }
+
+    public required string BusyboxPath { get; init; }
+
+    /// <summary>The published guest agent, or null while none is available (the image then only boots to init).</summary>
+    public required string? AgentBinary { get; init; }
+
+    public static string HashFile(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>Content hashes of the files shared by all recipes (kernel, modules, busybox, agent, init).</summary>
+    public IEnumerable<string> Fingerprint()
+    {
+        yield return "kernel " + Kernel.Release + " " + HashFile(Kernel.VmlinuzPath);
+        var paths = Kernel.ModulePaths();
+        foreach (var module in Kernel.ModuleLoadOrder())
+        {
+            yield return "module " + module + " " + HashFile(Path.Combine(Kernel.ModulesDirectory, paths[module]));
+        }
+
+        yield return "busybox " + HashFile(BusyboxPath);
+        yield return "agent " + (AgentBinary is null ? "none" : HashFile(AgentBinary));
+        yield return "init " + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Initramfs.InitScript())));
+    }
+}

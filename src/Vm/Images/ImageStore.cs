@@ -1,0 +1,142 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Layer.Vm.Host;
+
+namespace Layer.Vm.Images;
+
+/// <summary>
+/// Finds or builds base images by name. Layout: <c>images/ID/{vmlinuz, initramfs.cpio, rootfs.qcow2,
+/// image.json}</c>; a build happens in <c>images/.building-ID-PID</c> and is renamed into place when done,
+/// so a half-built image is never used.
+/// </summary>
+public sealed class ImageStore
+{
+    private readonly CacheDirectory _cache;
+    private readonly Func<string?> _agentBinary;
+
+    public ImageStore(CacheDirectory cache) : this(cache, AgentBinaryLocator.Find)
+    {
+    }
+
+    internal ImageStore(CacheDirectory cache, Func<string?> agentBinary)
+    {
+        _cache = cache;
+        _agentBinary = agentBinary;
+    }
+
+    /// <summary>Names `FROM` accepts.</summary>
+    public static IReadOnlyList<string> KnownNames { get; } = ["vm/busybox", "vm/debian:12", "vm/ubuntu:18.04", "vm/ubuntu:22.04"];
+
+    internal static ImageRecipe Recipe(string name) => name switch
+    {
+        "vm/busybox" => new BusyboxRecipe(),
+        "vm/debian:12" => DebootstrapRecipe.Debian12(),
+        "vm/ubuntu:18.04" => DebootstrapRecipe.Ubuntu("18.04", "bionic"),
+        "vm/ubuntu:22.04" => DebootstrapRecipe.Ubuntu("22.04", "jammy"),
+        _ => throw new ImageBuildException($"unknown base image {name}; known: {string.Join(", ", KnownNames)}"),
+    };
+
+    /// <summary>The image for <paramref name="name"/>, built first (with progress lines) when missing.</summary>
+    public BaseImage Ensure(string name, Action<string>? progress = null)
+    {
+        var recipe = Recipe(name);
+        var inputs = Inputs();
+        var id = IdOf(recipe, inputs);
+        var folder = Path.Combine(_cache.Images, id);
+        if (File.Exists(Path.Combine(folder, ImageJson))) return Load(folder)!;
+        return Build(recipe, inputs, id, progress ?? (_ => { }));
+    }
+
+    /// <summary>Every built image, newest first.</summary>
+    public IReadOnlyList<(BaseImage Image, DateTime Built, long Bytes)> List()
+    {
+        if (!Directory.Exists(_cache.Images)) return [];
+        return Directory.GetDirectories(_cache.Images)
+            .Where(d => !Path.GetFileName(d).StartsWith('.'))
+            .Select(d => (Image: Load(d), Folder: d))
+            .Where(x => x.Image is not null)
+            .Select(x => (x.Image!, File.GetLastWriteTimeUtc(Path.Combine(x.Folder, ImageJson)),
+                Directory.EnumerateFiles(x.Folder).Sum(f => new FileInfo(f).Length)))
+            .OrderByDescending(x => x.Item2)
+            .ToList();
+    }
+
+    private const string ImageJson = "image.json";
+
+    private ImageInputs Inputs() => new()
+    {
+        Kernel = GuestKernel.FindOnHost(),
+        BusyboxPath = File.Exists(Initramfs.BusyboxPath)
+            ? Initramfs.BusyboxPath
+            : throw new ImageBuildException("/bin/busybox is missing: install Debian's busybox-static (scripts/host-setup does)"),
+        AgentBinary = _agentBinary(),
+    };
+
+    /// <summary>"busybox-" + 16 hex of SHA-256 over the recipe text and every input's content hash.</summary>
+    internal static string IdOf(ImageRecipe recipe, ImageInputs inputs)
+    {
+        var text = new StringBuilder(recipe.RecipeText).Append('\n');
+        foreach (var line in inputs.Fingerprint()) text.Append(line).Append('\n');
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
+        var shortName = recipe.Name["vm/".Length..].Replace(':', '-').Replace('.', '-');
+        return $"{shortName}-{hash}";
+    }
+
+    private BaseImage Build(ImageRecipe recipe, ImageInputs inputs, string id, Action<string> progress)
+    {
+        _cache.EnsureCreated();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var building = Path.Combine(_cache.Images, $".building-{id}-{Environment.ProcessId}");
+        var staging = Path.Combine(building, "rootfs");
+        if (Directory.Exists(building)) Directory.Delete(building, recursive: true);
+        Directory.CreateDirectory(staging);
+        try
+        {
+            progress($"{recipe.Name}: building image {id}");
+            File.SetUnixFileMode(building, CacheDirectory.ReachableByQemu);
+            File.Copy(inputs.Kernel.VmlinuzPath, Path.Combine(building, "vmlinuz"));
+            File.SetUnixFileMode(Path.Combine(building, "vmlinuz"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            Initramfs.Write(Path.Combine(building, "initramfs.cpio"), inputs.Kernel, inputs.BusyboxPath);
+            recipe.Populate(staging, inputs, progress);
+            progress($"{recipe.Name}: making the {recipe.DiskSize} ext4 root disk");
+            Ext4Image.Create(staging, Path.Combine(building, "rootfs.qcow2"), recipe.DiskSize);
+            Directory.Delete(staging, recursive: true);
+            var metadata = new ImageMetadata(recipe.Name, id, inputs.Kernel.Release, inputs.AgentBinary is not null, recipe.RecipeText);
+            File.WriteAllText(Path.Combine(building, ImageJson), JsonSerializer.Serialize(metadata, ImageMetadataContext.Default.ImageMetadata));
+            var folder = Path.Combine(_cache.Images, id);
+            try
+            {
+                Directory.Move(building, folder);
+            }
+            catch (IOException) when (File.Exists(Path.Combine(folder, ImageJson)))
+            {
+                // Another process built the same image meanwhile; same inputs, same result.
+            }
+
+            progress($"{recipe.Name}: image {id} ready in {started.Elapsed.TotalSeconds:0.0} s");
+            return Load(folder)!;
+        }
+        finally
+        {
+            if (Directory.Exists(building)) Directory.Delete(building, recursive: true);
+        }
+    }
+
+    private static BaseImage? Load(string folder)
+    {
+        var json = Path.Combine(folder, ImageJson);
+        if (!File.Exists(json)) return null;
+        var metadata = JsonSerializer.Deserialize(File.ReadAllText(json), ImageMetadataContext.Default.ImageMetadata);
+        return metadata is null ? null : new BaseImage(metadata.Name, metadata.Id, folder) { HasAgent = metadata.HasAgent };
+    }
+
+    /// <summary>Looks an image up by id (layers remember the image they descend from).</summary>
+    internal BaseImage? ById(string id) => Load(Path.Combine(_cache.Images, id));
+}
+
+internal sealed record ImageMetadata(string Name, string Id, string KernelRelease, bool HasAgent, string Recipe);
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(ImageMetadata))]
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(WriteIndented = true)]
+internal sealed partial class ImageMetadataContext : System.Text.Json.Serialization.JsonSerializerContext;

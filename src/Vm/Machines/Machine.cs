@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using Layer.Vm.Disks;
+using Layer.Vm.Domains;
+using Layer.Vm.Images;
+using Layer.Vm.Libvirt;
+
+namespace Layer.Vm.Machines;
+
+/// <summary>
+/// One running guest: a transient libvirt domain on its own qcow2 overlay, reached through the agent.
+/// <see cref="SnapshotAsync"/> freezes the overlay as a layer and moves the guest onto a new one;
+/// <see cref="Dispose"/> destroys the domain and deletes what was not snapshotted.
+/// </summary>
+public sealed class Machine : IDisposable
+{
+    private readonly VmHost _host;
+    private readonly LibvirtDomain _domain;
+    private readonly ConsoleLog _console;
+    private readonly string _socketPath;
+    private readonly SemaphoreSlim _snapshotLock = new(1, 1);
+    private Stream? _agentStream;
+    private string _overlayId;
+    private int _depth;
+    private int _disposed;
+
+    internal Machine(VmHost host, LibvirtDomain domain, string name, BaseImage image, string overlayId, LayerInfo? parent,
+        ConsoleLog console, string socketPath)
+    {
+        _host = host;
+        _domain = domain;
+        Name = name;
+        Image = image;
+        _overlayId = overlayId;
+        ParentLayerId = parent?.Id;
+        _depth = (parent?.Depth ?? 0) + 1;
+        _console = console;
+        _socketPath = socketPath;
+    }
+
+    /// <summary>The libvirt domain name, <c>layer-RUN-N</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>The base image at the bottom of this machine's disk chain.</summary>
+    public BaseImage Image { get; }
+
+    /// <summary>The layer the current overlay sits on (null: directly on the image's root disk).</summary>
+    public string? ParentLayerId { get; private set; }
+
+    /// <summary>Whether libvirt still runs the domain.</summary>
+    public bool IsRunning => Volatile.Read(ref _disposed) == 0 && _domain.IsActive;
+
+    /// <summary>The last lines the guest wrote to its serial console.</summary>
+    public IReadOnlyList<string> ConsoleTail(int lines = 20) => _console.LastLines(lines);
+
+    internal Stream AgentStream => _agentStream ?? throw new InvalidOperationException($"{Name} has no agent connection");
+
+    internal async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        _agentStream = await VmHost.ConnectAgentSocketAsync(_socketPath, cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_console.ReadAll().Contains("layer-init: starting agent", StringComparison.Ordinal)) return;
+            if (!_domain.IsActive) throw Failed("the guest stopped while booting");
+            if (clock.Elapsed > timeout) throw Failed($"the guest did not boot within {timeout.TotalSeconds:0} s");
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Syncs the guest, then takes an external disk-only snapshot: the overlay written so far becomes an
+    /// immutable layer (its id is returned) and the guest goes on writing to a new overlay above it.
+    /// </summary>
+    public async Task<string> SnapshotAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        await _snapshotLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var layers = _host.Layers;
+            var next = LayerStore.NewId();
+            var nextPath = layers.PathOf(next);
+            _host.Run.MarkOverlay(next);
+            try
+            {
+                _domain.CreateDiskOnlySnapshot(DomainXml.DiskOnlySnapshot($"{Name}-{next}", nextPath));
+            }
+            catch (LibvirtException e)
+            {
+                File.Delete(nextPath);
+                _host.Run.UnmarkOverlay(next);
+                throw _domain.IsActive ? e : Failed("the guest stopped before its disk could be snapshotted", e);
+            }
+
+            var frozen = layers.Commit(_overlayId, ParentLayerId, Image.Id, _depth);
+            _host.Run.UnmarkOverlay(_overlayId);
+            ParentLayerId = frozen.Id;
+            _overlayId = next;
+            _depth++;
+            return frozen.Id;
+        }
+        finally
+        {
+            _snapshotLock.Release();
+        }
+    }
+
+    /// <summary>Stops the domain at once. The machine is unusable afterwards; Dispose still cleans up.</summary>
+    public void Destroy()
+    {
+        try
+        {
+            _domain.Destroy();
+        }
+        catch (LibvirtException)
+        {
+            // Already gone, or libvirtd went away: either way nothing more to stop.
+        }
+    }
+
+    internal GuestFailedException Failed(string what, Exception? inner = null) => new(Name, what, _console.LastLines(), inner);
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        Destroy();
+        _agentStream?.Dispose();
+        _domain.Dispose();
+        _host.Layers.DeleteUncommitted(_overlayId);
+        _host.Run.UnmarkOverlay(_overlayId);
+        File.Delete(_socketPath);
+        File.Delete(_console.Path);
+        _host.Forget(this);
+    }
+}

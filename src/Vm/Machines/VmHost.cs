@@ -1,0 +1,197 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Layer.Vm.Disks;
+using Layer.Vm.Domains;
+using Layer.Vm.Host;
+using Layer.Vm.Images;
+using Layer.Vm.Libvirt;
+
+namespace Layer.Vm.Machines;
+
+/// <summary>
+/// The entry point for running machines: one libvirt connection, the image and layer stores, and this
+/// process's run folder. Opening one reaps what killed runs left behind; SIGINT/SIGTERM and
+/// <see cref="Dispose"/> destroy this run's machines. Domains are started with AUTODESTROY, so libvirt
+/// also stops them if this process dies without cleaning up.
+/// </summary>
+public sealed class VmHost : IDisposable
+{
+    private readonly LibvirtConnection _connection;
+    private readonly RunDirectory _run;
+    private readonly ConcurrentDictionary<string, Machine> _machines = new();
+    private readonly List<PosixSignalRegistration> _signals = [];
+    private readonly Lazy<string> _domainType;
+    private int _machineCount;
+    private bool _disposed;
+
+    private VmHost(LibvirtConnection connection, CacheDirectory cache, ImageStore images, RunDirectory run, Action<string> progress)
+    {
+        _connection = connection;
+        Cache = cache;
+        Images = images;
+        Layers = new LayerStore(cache);
+        _run = run;
+        Progress = progress;
+        _domainType = new Lazy<string>(() => KvmProbe.DomainType(_connection, Cache, Images.Ensure("vm/busybox", Progress), _run));
+    }
+
+    public CacheDirectory Cache { get; }
+
+    public ImageStore Images { get; }
+
+    internal LayerStore Layers { get; }
+
+    internal RunDirectory Run => _run;
+
+    internal Action<string> Progress { get; }
+
+    /// <summary>The libvirt URI in use (qemu:///system unless --connect or LAYER_LIBVIRT_URI says otherwise).</summary>
+    public string LibvirtUri => _connection.Uri;
+
+    /// <summary>This process's run id: every domain it starts is named <c>layer-RUN-N</c>.</summary>
+    public string RunId => _run.RunId;
+
+    /// <summary>Connects to libvirt, reaps leftovers of dead runs and arms the signal handlers.</summary>
+    /// <param name="libvirtUri">--connect; null means LAYER_LIBVIRT_URI or qemu:///system.</param>
+    /// <param name="cache">null means LAYER_CACHE_DIR or the default for this user.</param>
+    /// <param name="progress">Receives progress lines (image builds, flattening).</param>
+    public static VmHost Open(string? libvirtUri = null, CacheDirectory? cache = null, Action<string>? progress = null)
+    {
+        cache ??= CacheDirectory.Default();
+        var connection = LibvirtConnection.Open(LibvirtConnection.ResolveUri(libvirtUri));
+        try
+        {
+            Reaper.ReapAbandonedRuns(connection, cache);
+            var host = new VmHost(connection, cache, new ImageStore(cache), RunDirectory.Create(cache), progress ?? (_ => { }));
+            foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
+            {
+                // Not cancelled: the process still ends as it would, but without leaving machines behind.
+                host._signals.Add(PosixSignalRegistration.Create(signal, _ => host.DestroyAll()));
+            }
+
+            return host;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Whether a committed layer with this id exists (the engine checks before trusting a cache entry).</summary>
+    public bool LayerExists(string layerId) => Layers.Find(layerId) is not null;
+
+    /// <summary>Names of the running libvirt domains (all of them, not only this run's).</summary>
+    public IReadOnlyList<string> RunningDomainNames() => _connection.ListDomainNames(activeOnly: true);
+
+    /// <summary>
+    /// Boots a machine on a fresh overlay over the image's root disk or the layer, and returns once its
+    /// agent has said hello. Throws <see cref="GuestFailedException"/> with the console tail if it does not.
+    /// </summary>
+    public async Task<Machine> BootAsync(BootSource source, MachineSpec spec, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var (image, parent) = Resolve(source);
+        var backing = parent is null ? image.RootDiskPath : Layers.PathOf(parent.Id);
+        var number = Interlocked.Increment(ref _machineCount);
+        var name = _run.DomainPrefix + number;
+        var overlay = Layers.CreateOverlay(backing);
+        _run.MarkOverlay(overlay);
+        var socketPath = _run.AgentSocket(number);
+        var consolePath = _run.ConsoleLog(number);
+        var xml = DomainXml.Build(new DomainSpec
+        {
+            Name = name,
+            DomainType = _domainType.Value,
+            MemoryMiB = spec.MemoryMiB,
+            VCpus = spec.VCpus,
+            KernelPath = image.KernelPath,
+            InitrdPath = image.InitrdPath,
+            KernelCommandLine = KernelCommandLine,
+            DiskPath = Layers.PathOf(overlay),
+            WorkspaceFolder = spec.WorkspaceFolder is null ? null : Path.GetFullPath(spec.WorkspaceFolder),
+            AgentSocketPath = socketPath,
+            ConsoleLogPath = consolePath,
+        });
+
+        LibvirtDomain domain;
+        try
+        {
+            domain = _connection.CreateTransient(xml, name);
+        }
+        catch
+        {
+            Layers.DeleteUncommitted(overlay);
+            _run.UnmarkOverlay(overlay);
+            throw;
+        }
+
+        var machine = new Machine(this, domain, name, image, overlay, parent, new ConsoleLog(consolePath), socketPath);
+        _machines[name] = machine;
+        try
+        {
+            await machine.WaitUntilReadyAsync(spec.BootTimeout, cancellationToken).ConfigureAwait(false);
+            return machine;
+        }
+        catch
+        {
+            machine.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>console=ttyS0 for the log; panic=-1 turns a panic into a reboot, which ends the domain at once.</summary>
+    internal const string KernelCommandLine = "console=ttyS0 loglevel=4 panic=-1";
+
+    private (BaseImage Image, LayerInfo? Parent) Resolve(BootSource source)
+    {
+        switch (source)
+        {
+            case BootSource.FromImage fromImage:
+                return (Images.Ensure(fromImage.Name, Progress), null);
+            case BootSource.FromLayer fromLayer:
+                var layer = Layers.Find(fromLayer.Id)
+                            ?? throw new ArgumentException($"no layer {fromLayer.Id} in {Cache.Layers}", nameof(source));
+                var image = Images.ById(layer.ImageId)
+                            ?? throw new ImageBuildException($"layer {layer.Id} was taken on image {layer.ImageId}, which is no longer in {Cache.Images}");
+                if (layer.Depth >= LayerStore.MaxDepth) Progress($"flattening layer {layer.Id} (chain depth {layer.Depth})");
+                return (image, Layers.Bootable(layer));
+            default:
+                throw new ArgumentOutOfRangeException(nameof(source));
+        }
+    }
+
+    internal void Forget(Machine machine) => _machines.TryRemove(machine.Name, out _);
+
+    /// <summary>Pulls the plug on every machine of this run (signal handlers call this too).</summary>
+    public void DestroyAll()
+    {
+        foreach (var machine in _machines.Values) machine.Destroy();
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        foreach (var signal in _signals) signal.Dispose();
+        foreach (var machine in _machines.Values) machine.Dispose();
+        _connection.Dispose();
+        _run.Delete();
+    }
+
+    internal static async Task<Stream> ConnectAgentSocketAsync(string path, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}
