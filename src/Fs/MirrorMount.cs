@@ -1,0 +1,142 @@
+using Layer.Fs.Host;
+using Layer.Fs.Mirror;
+using Layer.Fs.Mounting;
+using Layer.Fs.Native;
+using Layer.Fs.Protocol;
+using Layer.Fs.Tracking;
+
+namespace Layer.Fs;
+
+/// <summary>How to mount: mount(2) needs root; fusermount3 works for ordinary users.</summary>
+public enum MountMethod
+{
+    /// <summary>mount(2) as root, fusermount3 otherwise.</summary>
+    Auto,
+    Kernel,
+    Fusermount,
+}
+
+public sealed class MirrorOptions
+{
+    /// <summary>The host folder to mirror, read-only.</summary>
+    public required string HostRoot { get; init; }
+
+    /// <summary>Where to mount it; created if missing. Keep its parent closed to other users (DESIGN.md).</summary>
+    public required string Mountpoint { get; init; }
+
+    /// <summary>The one uid besides root that may use the mirror (the QEMU user, e.g. libvirt-qemu).
+    /// Mounting through fusermount3 also allows the mounting user.</summary>
+    public uint? AllowedUid { get; init; }
+
+    /// <summary>Threads serving requests.</summary>
+    public int Threads { get; init; } = 4;
+
+    public MountMethod Method { get; init; } = MountMethod.Auto;
+
+    /// <summary>Where the server reports trouble (a failed request, a failed unmount). Default: stderr.</summary>
+    public Action<string>? Log { get; init; }
+}
+
+/// <summary>
+/// A mounted read-only mirror of a host folder with its read tracker. Dispose unmounts it (so do
+/// Ctrl-C, SIGTERM and process exit). A stale mount left at the mountpoint by a killed process is
+/// cleaned when the next one starts.
+/// </summary>
+public sealed class MirrorMount : IDisposable
+{
+    private readonly HostRoot _root;
+    private readonly PassthroughOperations _passthrough;
+    private readonly FileDescriptor _device;
+    private readonly FuseServer _server;
+    private readonly bool _viaFusermount;
+    private readonly uint? _connection;
+    private readonly Action<string> _log;
+    private int _disposed;
+
+    private MirrorMount(MirrorOptions options, HostRoot root, PassthroughOperations passthrough, ReadTracker tracker,
+        FileDescriptor device, FuseServer server, bool viaFusermount, Action<string> log)
+    {
+        HostRoot = root.Path;
+        Mountpoint = Path.GetFullPath(options.Mountpoint);
+        AllowedUid = options.AllowedUid;
+        _root = root;
+        _passthrough = passthrough;
+        Tracker = tracker;
+        _device = device;
+        _server = server;
+        _viaFusermount = viaFusermount;
+        _log = log;
+        _connection = FuseConnection.NumberOf(Mountpoint);
+    }
+
+    public string HostRoot { get; }
+
+    public string Mountpoint { get; }
+
+    public uint? AllowedUid { get; }
+
+    /// <summary>Begin an epoch before a step, end it after to get the step's read set.</summary>
+    public ReadTracker Tracker { get; }
+
+    internal PassthroughOperations Passthrough => _passthrough;
+
+    /// <summary>Mounts a mirror of <see cref="MirrorOptions.HostRoot"/> at <see cref="MirrorOptions.Mountpoint"/>.</summary>
+    /// <exception cref="FuseMountException">The mount failed; the message names the command and what to do.</exception>
+    public static MirrorMount Mount(MirrorOptions options)
+    {
+        var log = options.Log ?? (message => Console.Error.WriteLine($"layer fs: {message}"));
+        if (!Directory.Exists(options.HostRoot)) throw new FuseMountException($"the folder to mirror does not exist: {options.HostRoot}");
+        var mountpoint = Path.GetFullPath(options.Mountpoint);
+        StaleMounts.CleanIfStale(mountpoint);
+        Directory.CreateDirectory(mountpoint);
+        if (StaleMounts.ReadMountInfo().Any(m => m.Mountpoint == mountpoint))
+        {
+            throw new FuseMountException($"{mountpoint} is already a mount point; unmount it first (umount {mountpoint})");
+        }
+
+        var viaFusermount = options.Method == MountMethod.Fusermount ||
+                            (options.Method == MountMethod.Auto && Interop.Libc.GetEuid() != 0);
+        var root = Layer.Fs.Host.HostRoot.Open(options.HostRoot);
+        var passthrough = new PassthroughOperations(root);
+        var tracker = new ReadTracker();
+        var tracking = new TrackingOperations(passthrough, tracker);
+        var ownUid = Interop.Libc.GetEuid();
+        var policy = new AccessPolicy(options.AllowedUid);
+        Func<uint, bool> isAllowed = ownUid == 0 ? policy.IsAllowed : uid => uid == ownUid || policy.IsAllowed(uid);
+        FileDescriptor device;
+        try
+        {
+            device = viaFusermount ? FusermountMount.Mount(mountpoint, allowOther: true) : KernelMount.Mount(mountpoint);
+        }
+        catch
+        {
+            root.Dispose();
+            throw;
+        }
+
+        var server = new FuseServer(device, tracking, isAllowed, log);
+        server.Start(Math.Max(1, options.Threads));
+        var mount = new MirrorMount(options, root, passthrough, tracker, device, server, viaFusermount, log);
+        MountRegistry.Add(mount);
+        return mount;
+    }
+
+    /// <summary>Unmounts and stops serving. Safe to call more than once.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        MountRegistry.Remove(this);
+        var error = _viaFusermount ? FusermountMount.Unmount(Mountpoint) : KernelMount.Unmount(Mountpoint);
+        if (error != 0 && error != Errno.EINVAL) _log($"unmounting {Mountpoint} failed: {Io.Describe(error)}; run: umount -l {Mountpoint}");
+        if (!_server.Join(TimeSpan.FromSeconds(2)))
+        {
+            // A process still has a file open in a lazily detached mount: end the connection.
+            if (_connection is { } connection) FuseConnection.Abort(connection);
+            _server.Join(TimeSpan.FromSeconds(2));
+        }
+
+        _device.Dispose();
+        _passthrough.Dispose();
+        _root.Dispose();
+    }
+}

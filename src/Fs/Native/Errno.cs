@@ -1,0 +1,30 @@
+namespace Layer.Fs.Native;
+
+/// <summary>Linux errno values (x86_64 and arm64 agree on these), positive as libc returns them.</summary>
+internal static class Errno
+{
+    public const int EPERM = 1;
+    public const int ENOENT = 2;
+    public const int EINTR = 4;
+    public const int EIO = 5;
+    public const int E2BIG = 7;
+    public const int EBADF = 9;
+    public const int EAGAIN = 11;
+    public const int EACCES = 13;
+    public const int EBUSY = 16;
+    public const int EXDEV = 18;
+    public const int ENODEV = 19;
+    public const int ENOTDIR = 20;
+    public const int EISDIR = 21;
+    public const int EINVAL = 22;
+    public const int ERANGE = 34;
+    public const int EROFS = 30;
+    public const int ENAMETOOLONG = 36;
+    public const int ENOSYS = 38;
+    public const int ELOOP = 40;
+    public const int ENODATA = 61;
+    public const int EPROTO = 71;
+    public const int EILSEQ = 84;
+    public const int ENOTSUP = 95;
+    public const int ENOTCONN = 107;
+}

@@ -1,0 +1,297 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Layer.Fs.Native;
+
+namespace Layer.Fs.Protocol;
+
+/// <summary>
+/// Serves one FUSE connection: several threads each block in read(2) on /dev/fuse (the kernel hands
+/// each request to exactly one reader), parse it with the opcode table, check the caller's uid,
+/// dispatch to <see cref="IFuseOperations"/> and write the reply with one write(2). Each thread owns
+/// pinned request and reply buffers, so serving reads allocates nothing.
+/// </summary>
+internal sealed class FuseServer
+{
+    /// <summary>Largest READ we accept: max_pages (256) times 4 KiB pages.</summary>
+    public const int MaxPages = 256;
+    public const int MaxReadSize = MaxPages * 4096;
+
+    // We never accept writes, but the kernel still sizes its check on max_write:
+    // a read(2) of /dev/fuse must offer at least header + fuse_write_in + max_write bytes.
+    private const uint MaxWrite = 64 * 1024;
+    private const int RequestBufferSize = (int)MaxWrite + 64 * 1024;
+
+    private readonly SafeHandle _device;
+    private readonly IFuseOperations _operations;
+    private readonly Func<uint, bool> _isAllowed;
+    private readonly Action<string> _log;
+    private readonly List<Thread> _threads = new();
+    private int _initialized;
+
+    public FuseServer(SafeHandle device, IFuseOperations operations, Func<uint, bool> isAllowed, Action<string>? log = null)
+    {
+        _device = device;
+        _operations = operations;
+        _isAllowed = isAllowed;
+        _log = log ?? (_ => { });
+    }
+
+    /// <summary>Set once INIT has been answered.</summary>
+    public bool Initialized => Volatile.Read(ref _initialized) != 0;
+
+    /// <summary>The protocol minor version agreed in INIT.</summary>
+    public uint NegotiatedMinor { get; private set; }
+
+    public void Start(int threadCount)
+    {
+        for (var i = 0; i < threadCount; i++)
+        {
+            var thread = new Thread(ServeLoop) { IsBackground = true, Name = $"layer-fuse-{i}" };
+            _threads.Add(thread);
+            thread.Start();
+        }
+    }
+
+    /// <summary>Waits for the serving threads to see the connection end (ENODEV after unmount).</summary>
+    public bool Join(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        foreach (var thread in _threads)
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left < TimeSpan.Zero || !thread.Join(left)) return false;
+        }
+
+        return true;
+    }
+
+    private unsafe void ServeLoop()
+    {
+        var request = GC.AllocateArray<byte>(RequestBufferSize, pinned: true);
+        var reply = new ReplyBuffer(MaxReadSize + 4096);
+        fixed (byte* requestPointer = request)
+        {
+            while (true)
+            {
+                var n = Interop.Libc.Read(_device, requestPointer, (nuint)request.Length);
+                if (n < 0)
+                {
+                    var errno = Io.LastErrno;
+                    // EINTR: a signal; ENOENT: the request was interrupted before we read it.
+                    if (errno is Errno.EINTR or Errno.EAGAIN or Errno.ENOENT) continue;
+                    if (errno != Errno.ENODEV) _log($"reading /dev/fuse failed: {Io.Describe(errno)}");
+                    return;
+                }
+
+                if (n == 0) return;
+                var answer = Handle(request.AsSpan(0, (int)n), reply);
+                if (answer.IsEmpty) continue;
+                fixed (byte* answerPointer = answer)
+                {
+                    var written = Interop.Libc.Write(_device, answerPointer, (nuint)answer.Length);
+                    if (written < 0)
+                    {
+                        var errno = Io.LastErrno;
+                        // ENOENT: the kernel gave up on this request (interrupted); nothing to do.
+                        if (errno == Errno.ENODEV) return;
+                        if (errno != Errno.ENOENT) _log($"writing a reply to /dev/fuse failed: {Io.Describe(errno)}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Handles one packet and returns the reply bytes, or an empty span when none is due.</summary>
+    internal ReadOnlySpan<byte> Handle(ReadOnlySpan<byte> packet, ReplyBuffer reply)
+    {
+        var parseError = RequestParser.Parse(packet, out var request);
+        var unique = request.Header.unique;
+        if (parseError != 0)
+        {
+            if (packet.Length < RequestParser.HeaderSize) return default;
+            if (request.Info is { Replies: false }) return default;
+            if (parseError == Errno.EIO) _log($"malformed {request.Info?.Name ?? $"opcode {request.Header.opcode}"} request ({packet.Length} bytes)");
+            return reply.Error(unique, parseError);
+        }
+
+        var info = request.Info!;
+        if (info.Handling == OpcodeHandling.Refuse) return reply.Error(unique, Errno.EROFS);
+        if (info.Handling == OpcodeHandling.Unsupported) return reply.Error(unique, Errno.ENOSYS);
+        if (!info.Privileged && !_isAllowed(request.Header.uid)) return reply.Error(unique, Errno.EACCES);
+
+        try
+        {
+            return Dispatch(in request, reply);
+        }
+        catch (Exception e)
+        {
+            // fuser's rule: a request that got no proper answer gets EIO, and we say why.
+            _log($"{info.Name} failed: {e}");
+            return info.Replies ? reply.Error(unique, Errno.EIO) : default;
+        }
+    }
+
+    private ReadOnlySpan<byte> Dispatch(scoped in FuseRequest request, ReplyBuffer reply)
+    {
+        var unique = request.Header.unique;
+        var context = request.Context;
+        var node = request.Node;
+        var ops = _operations;
+        switch (request.Opcode)
+        {
+            case fuse_opcode.FUSE_INIT:
+                return Init(in request, reply);
+            case fuse_opcode.FUSE_DESTROY:
+                return reply.Finish(unique, 0, 0);
+            case fuse_opcode.FUSE_LOOKUP:
+            {
+                var error = ops.Lookup(in context, node, request.Name1, out var entry);
+                return error != 0 ? reply.Error(unique, error) : reply.Struct(unique, entry);
+            }
+
+            case fuse_opcode.FUSE_FORGET:
+                ops.Forget(node, request.Read<fuse_forget_in>().nlookup);
+                return default;
+            case fuse_opcode.FUSE_BATCH_FORGET:
+            {
+                var batch = request.Read<fuse_batch_forget_in>();
+                var items = MemoryMarshal.Cast<byte, fuse_forget_one>(request.Tail);
+                var count = Math.Min((int)batch.count, items.Length);
+                for (var i = 0; i < count; i++) ops.Forget(new NodeId(items[i].nodeid), items[i].nlookup);
+                return default;
+            }
+
+            case fuse_opcode.FUSE_GETATTR:
+            {
+                var error = ops.GetAttr(in context, node, out var attr);
+                // attr_valid 0: the kernel must ask again next time, so every stat reaches the tracker.
+                var result = new fuse_attr_out { attr = attr };
+                return error != 0 ? reply.Error(unique, error) : reply.Struct(unique, result);
+            }
+
+            case fuse_opcode.FUSE_READLINK:
+            {
+                var error = ops.ReadLink(in context, node, reply.Payload[..4096], out var length);
+                return reply.Finish(unique, error, length);
+            }
+
+            case fuse_opcode.FUSE_OPEN:
+            {
+                var error = ops.Open(in context, node, request.Read<fuse_open_in>().flags, out var handle);
+                // No FOPEN_KEEP_CACHE: each open drops the page cache, so a read in a later epoch
+                // reaches us again. No FOPEN_DIRECT_IO: mmap (running binaries) must keep working.
+                var open = new fuse_open_out { fh = handle.Value };
+                return error != 0 ? reply.Error(unique, error) : reply.Struct(unique, open);
+            }
+
+            case fuse_opcode.FUSE_READ:
+            {
+                var read = request.Read<fuse_read_in>();
+                var size = (int)Math.Min(read.size, (uint)MaxReadSize);
+                var error = ops.Read(in context, node, new FileHandle(read.fh), (long)read.offset, reply.Payload[..size], out var length);
+                return reply.Finish(unique, error, length);
+            }
+
+            case fuse_opcode.FUSE_RELEASE:
+                ops.Release(node, new FileHandle(request.Read<fuse_release_in>().fh));
+                return reply.Finish(unique, 0, 0);
+            case fuse_opcode.FUSE_OPENDIR:
+            {
+                var error = ops.OpenDir(in context, node, out var handle);
+                var open = new fuse_open_out { fh = handle.Value };
+                return error != 0 ? reply.Error(unique, error) : reply.Struct(unique, open);
+            }
+
+            case fuse_opcode.FUSE_READDIR:
+            case fuse_opcode.FUSE_READDIRPLUS:
+            {
+                var read = request.Read<fuse_read_in>();
+                var size = (int)Math.Min(read.size, (uint)MaxReadSize);
+                var writer = new DirentWriter(reply.Payload[..size], request.Opcode == fuse_opcode.FUSE_READDIRPLUS);
+                var error = ops.ReadDir(in context, node, new FileHandle(read.fh), read.offset, ref writer);
+                return reply.Finish(unique, error, writer.Written);
+            }
+
+            case fuse_opcode.FUSE_RELEASEDIR:
+                ops.ReleaseDir(node, new FileHandle(request.Read<fuse_release_in>().fh));
+                return reply.Finish(unique, 0, 0);
+            case fuse_opcode.FUSE_STATFS:
+            {
+                var error = ops.StatFs(in context, node, out var stat);
+                var result = new fuse_statfs_out { st = stat };
+                return error != 0 ? reply.Error(unique, error) : reply.Struct(unique, result);
+            }
+
+            case fuse_opcode.FUSE_ACCESS:
+                return reply.Error(unique, ops.Access(in context, node, (int)request.Read<fuse_access_in>().mask));
+            case fuse_opcode.FUSE_GETXATTR:
+            case fuse_opcode.FUSE_LISTXATTR:
+            {
+                var size = (int)Math.Min(request.Read<fuse_getxattr_in>().size, (uint)MaxReadSize);
+                var destination = reply.Payload[..size];
+                var error = request.Opcode == fuse_opcode.FUSE_GETXATTR
+                    ? ops.GetXattr(in context, node, request.Name1, destination, out var length)
+                    : ops.ListXattr(in context, node, destination, out length);
+                if (error != 0) return reply.Error(unique, error);
+                if (size != 0) return reply.Finish(unique, 0, length);
+                var sizeOnly = new fuse_getxattr_out { size = (uint)length };
+                return reply.Struct(unique, sizeOnly);
+            }
+
+            case fuse_opcode.FUSE_FLUSH:
+                return reply.Finish(unique, 0, 0);
+            case fuse_opcode.FUSE_INTERRUPT:
+                // We do not abort requests in flight; they finish quickly. INTERRUPT gets no reply.
+                return default;
+            case fuse_opcode.FUSE_LSEEK:
+            {
+                var seek = request.Read<fuse_lseek_in>();
+                var error = ops.Lseek(in context, node, new FileHandle(seek.fh), (long)seek.offset, (int)seek.whence, out var offset);
+                var result = new fuse_lseek_out { offset = (ulong)offset };
+                return error != 0 ? reply.Error(unique, error) : reply.Struct(unique, result);
+            }
+
+            default:
+                return reply.Error(unique, Errno.ENOSYS);
+        }
+    }
+
+    private ReadOnlySpan<byte> Init(scoped in FuseRequest request, ReplyBuffer reply)
+    {
+        var unique = request.Header.unique;
+        fuse_init_in init = default;
+        var available = Math.Min(request.Arguments.Length, Unsafe.SizeOf<fuse_init_in>());
+        request.Arguments[..available].CopyTo(MemoryMarshal.AsBytes(new Span<fuse_init_in>(ref init)));
+
+        if (init.major < FuseConstants.FUSE_KERNEL_VERSION) return reply.Error(unique, Errno.EPROTO);
+        var result = new fuse_init_out { major = FuseConstants.FUSE_KERNEL_VERSION, minor = FuseConstants.FUSE_KERNEL_MINOR_VERSION };
+        if (init.major > FuseConstants.FUSE_KERNEL_VERSION)
+        {
+            // The protocol: answer with our major only; the kernel then sends INIT again in our terms.
+            return reply.Struct(unique, result);
+        }
+
+        NegotiatedMinor = Math.Min(init.minor, FuseConstants.FUSE_KERNEL_MINOR_VERSION);
+        result.minor = NegotiatedMinor;
+        result.max_readahead = init.max_readahead;
+        // Deliberately NOT asked for: DO_READDIRPLUS / READDIRPLUS_AUTO (they pre-fill entries and hide
+        // later LOOKUPs), CACHE_SYMLINKS (hides READLINK), NO_OPEN_SUPPORT (hides OPEN), WRITEBACK_CACHE.
+        result.flags = init.flags & (FuseConstants.FUSE_ASYNC_READ | FuseConstants.FUSE_BIG_WRITES |
+                                     FuseConstants.FUSE_PARALLEL_DIROPS | FuseConstants.FUSE_MAX_PAGES);
+        result.max_background = 64;
+        result.congestion_threshold = 48;
+        result.max_write = MaxWrite;
+        result.time_gran = 1;
+        result.max_pages = MaxPages;
+        Volatile.Write(ref _initialized, 1);
+
+        // Kernels before 7.23 know only the first 24 bytes of fuse_init_out.
+        if (NegotiatedMinor < 23)
+        {
+            MemoryMarshal.Write(reply.Payload, in result);
+            return reply.Finish(unique, 0, FuseConstants.FUSE_COMPAT_22_INIT_OUT_SIZE);
+        }
+
+        return reply.Struct(unique, result);
+    }
+}

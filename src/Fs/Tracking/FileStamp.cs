@@ -1,0 +1,18 @@
+using static Layer.Fs.Native.Interop.Libc;
+
+namespace Layer.Fs.Tracking;
+
+/// <summary>
+/// What tells that a file's bytes may have changed without reading them: device, inode, size,
+/// mtime and ctime to the nanosecond. Used to detect changes while a file is open, and as the key
+/// of an optional content-hash cache for validation.
+/// </summary>
+public readonly record struct FileStamp(ulong Device, ulong Inode, long Size, long MtimeNs, long CtimeNs)
+{
+    internal static FileStamp Of(in statx st) => new(
+        ((ulong)st.stx_dev_major << 32) | st.stx_dev_minor,
+        st.stx_ino,
+        (long)st.stx_size,
+        st.stx_mtime.tv_sec * 1_000_000_000 + st.stx_mtime.tv_nsec,
+        st.stx_ctime.tv_sec * 1_000_000_000 + st.stx_ctime.tv_nsec);
+}

@@ -1,0 +1,126 @@
+using Layer.Fs.Host;
+using Layer.Fs.Native;
+using static Layer.Fs.Native.Interop.Libc;
+
+namespace Layer.Fs.Tracking;
+
+/// <summary>Remembers content hashes by <see cref="FileStamp"/>, so validation need not re-read unchanged files.
+/// The engine may keep one across builds; a stamp that differs is simply a miss.</summary>
+public interface IContentHashCache
+{
+    bool TryGet(string path, FileStamp stamp, out string hash);
+
+    void Store(string path, FileStamp stamp, string hash);
+}
+
+/// <summary>An observation that no longer holds, and why, in words for the build report.</summary>
+public sealed record Mismatch(Observation Observation, string Reason);
+
+public sealed record ValidationResult(IReadOnlyList<Mismatch> Mismatches)
+{
+    /// <summary>Every observation still holds: the step may be skipped.</summary>
+    public bool Holds => Mismatches.Count == 0;
+}
+
+/// <summary>
+/// Re-checks a stored read set against a host folder as it is now: a pure function of the folder's
+/// contents, reaching it exactly as the mirror does (confined, symlinks never followed) and hashing
+/// exactly as the tracker does (<see cref="ObservationHashing"/>).
+/// </summary>
+public static class ReadSetValidator
+{
+    /// <param name="hostRoot">The folder the read set was recorded from (a mirror's host root).</param>
+    /// <param name="readSet">The observations to check.</param>
+    /// <param name="cache">Optional content hashes by file stamp.</param>
+    /// <param name="stopAtFirst">Return at the first mismatch (a cache lookup needs only a yes or no).</param>
+    public static ValidationResult Validate(string hostRoot, ReadSet readSet, IContentHashCache? cache = null, bool stopAtFirst = false)
+    {
+        using var root = HostRoot.Open(hostRoot);
+        var mismatches = new List<Mismatch>();
+        foreach (var observation in readSet.Observations)
+        {
+            var reason = observation.Unstable ? "the file changed while the step was reading it" : Check(root, observation, cache);
+            if (reason is null) continue;
+            mismatches.Add(new Mismatch(observation, reason));
+            if (stopAtFirst) break;
+        }
+
+        return new ValidationResult(mismatches);
+    }
+
+    private static string? Check(HostRoot root, Observation observation, IContentHashCache? cache)
+    {
+        var path = ObservationHashing.RelativePath(observation.Path);
+        switch (observation.Kind)
+        {
+            case ObservationKind.Absent:
+            {
+                var error = root.TryStat(path, out _);
+                return error switch
+                {
+                    0 => "it exists now",
+                    Errno.ENOENT or Errno.ENOTDIR => null,
+                    _ => $"cannot be checked: {Io.Describe(error)}",
+                };
+            }
+
+            case ObservationKind.Metadata:
+            {
+                var error = root.TryStat(path, out var st);
+                if (error != 0) return Gone(error);
+                string? target = null;
+                if (ObservationHashing.TypeOf(st.stx_mode) == EntryType.Symlink && root.TryReadLink(path, out string t) == 0) target = t;
+                return CompareMetadata(observation.Metadata, ObservationHashing.Metadata(st.stx_mode, st.stx_size, target));
+            }
+
+            case ObservationKind.Content:
+            {
+                var error = root.TryOpen(path, O_RDONLY, out var fd);
+                if (error != 0) return Gone(error);
+                using (fd)
+                {
+                    if (FStat(fd, out var st) != 0) return Gone(Io.LastErrno);
+                    var different = CompareMetadata(observation.Metadata, ObservationHashing.Metadata(st.stx_mode, st.stx_size, null));
+                    if (different is not null) return different;
+                    var stamp = FileStamp.Of(in st);
+                    if (cache is null || !cache.TryGet(observation.Path, stamp, out var hash))
+                    {
+                        hash = ObservationHashing.ContentHash(fd);
+                        cache?.Store(observation.Path, stamp, hash);
+                    }
+
+                    return hash == observation.Hash ? null : "its content changed";
+                }
+            }
+
+            case ObservationKind.Listing:
+            {
+                var error = root.TryReadDirectory(path, out var entries);
+                if (error != 0) return Gone(error);
+                return ObservationHashing.ListingHash(entries) == observation.Hash ? null : "its entries changed (a name was added, removed or changed type)";
+            }
+
+            default:
+                return $"unknown observation kind {observation.Kind}";
+        }
+    }
+
+    private static string Gone(int error) => error == Errno.ENOENT ? "it no longer exists" : $"cannot be read now: {Io.Describe(error)}";
+
+    private static string? CompareMetadata(FileMetadata? then, FileMetadata now)
+    {
+        if (then is null || then == now) return null;
+        if (then.Type != now.Type) return $"it was a {Name(then.Type)} and is now a {Name(now.Type)}";
+        if (then.Permissions != now.Permissions) return $"its permissions changed from {Convert.ToString(then.Permissions, 8)} to {Convert.ToString(now.Permissions, 8)}";
+        if (then.Size != now.Size) return $"its size changed from {then.Size} to {now.Size} bytes";
+        return $"its link target changed from '{then.LinkTarget}' to '{now.LinkTarget}'";
+    }
+
+    private static string Name(EntryType type) => type switch
+    {
+        EntryType.File => "file",
+        EntryType.Directory => "directory",
+        EntryType.Symlink => "symlink",
+        _ => "special file",
+    };
+}

@@ -1,0 +1,217 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Layer.Fs.Mirror;
+using Layer.Fs.Native;
+using Layer.Fs.Protocol;
+using static Layer.Fs.Native.Interop.Libc;
+
+namespace Layer.Fs.Tracking;
+
+/// <summary>
+/// The read recorder: a decorator at the bridge between the protocol and the passthrough. It passes
+/// every operation through unchanged and, while an epoch is open, turns what was served into
+/// observations: LOOKUP gives metadata or absent, GETATTR and READLINK metadata, the first READ of an
+/// open file per epoch its content hash (taken from the same fd that serves the reads), the first
+/// READDIR of an open directory per epoch its listing hash (of the same snapshot that is served).
+/// </summary>
+internal sealed class TrackingOperations : IFuseOperations
+{
+    private readonly IMirrorOperations _inner;
+    private readonly ReadTracker _tracker;
+    private readonly ConcurrentDictionary<ulong, FileState> _files = new();
+    private readonly ConcurrentDictionary<ulong, long> _listedInEpoch = new();
+
+    public TrackingOperations(IMirrorOperations inner, ReadTracker tracker)
+    {
+        _inner = inner;
+        _tracker = tracker;
+        _tracker.EpochEnding += RecheckOpenFiles;
+    }
+
+    public int Lookup(in RequestContext context, NodeId parent, ReadOnlySpan<byte> name, out fuse_entry_out entry)
+    {
+        var error = _inner.Lookup(in context, parent, name, out entry);
+        var epoch = _tracker.CurrentEpoch;
+        if (epoch == 0 || (error != 0 && error != Errno.ENOENT)) return error;
+        var parentPath = _inner.PathOf(parent);
+        if (parentPath is null) return error;
+        var path = ObservationHashing.Child(ObservationHashing.ObservedPath(parentPath), Encoding.UTF8.GetString(name));
+        if (error == Errno.ENOENT)
+        {
+            _tracker.Record(epoch, new Observation(ObservationKind.Absent, path));
+        }
+        else
+        {
+            RecordMetadata(epoch, path, entry.attr.mode, entry.attr.size);
+        }
+
+        return error;
+    }
+
+    public void Forget(NodeId node, ulong lookups) => _inner.Forget(node, lookups);
+
+    public int GetAttr(in RequestContext context, NodeId node, out fuse_attr attr)
+    {
+        var error = _inner.GetAttr(in context, node, out attr);
+        var epoch = _tracker.CurrentEpoch;
+        if (error == 0 && epoch != 0 && _inner.PathOf(node) is { } path)
+        {
+            RecordMetadata(epoch, ObservationHashing.ObservedPath(path), attr.mode, attr.size);
+        }
+
+        return error;
+    }
+
+    public int ReadLink(in RequestContext context, NodeId node, Span<byte> destination, out int length)
+    {
+        var error = _inner.ReadLink(in context, node, destination, out length);
+        var epoch = _tracker.CurrentEpoch;
+        if (error == 0 && epoch != 0 && _inner.PathOf(node) is { } path)
+        {
+            var target = Encoding.UTF8.GetString(destination[..length]);
+            _tracker.Record(epoch, new Observation(ObservationKind.Metadata, ObservationHashing.ObservedPath(path))
+            {
+                Metadata = new FileMetadata(EntryType.Symlink, LinkPermissions(path), Encoding.UTF8.GetByteCount(target), target),
+            });
+        }
+
+        return error;
+    }
+
+    public int Open(in RequestContext context, NodeId node, uint flags, out FileHandle handle)
+    {
+        var error = _inner.Open(in context, node, flags, out handle);
+        if (error != 0) return error;
+        var file = _inner.FileOf(handle)!;
+        FStat(file.Fd, out var st);
+        var state = new FileState(file, FileStamp.Of(in st));
+        _files[handle.Value] = state;
+
+        // An empty file is never READ (the kernel knows its size is 0), yet opening it to read is
+        // reading it: record its content now.
+        var epoch = _tracker.CurrentEpoch;
+        if (epoch != 0 && st.stx_size == 0) RecordContent(epoch, state);
+        return 0;
+    }
+
+    public int Read(in RequestContext context, NodeId node, FileHandle handle, long offset, Span<byte> destination, out int length)
+    {
+        var error = _inner.Read(in context, node, handle, offset, destination, out length);
+        var epoch = _tracker.CurrentEpoch;
+        if (error == 0 && epoch != 0 && _files.TryGetValue(handle.Value, out var state) && Volatile.Read(ref state.HashedEpoch) != epoch)
+        {
+            lock (state)
+            {
+                if (state.HashedEpoch != epoch) RecordContent(epoch, state);
+            }
+        }
+
+        return error;
+    }
+
+    public void Release(NodeId node, FileHandle handle)
+    {
+        if (_files.TryRemove(handle.Value, out var state)) Recheck(state);
+        _inner.Release(node, handle);
+    }
+
+    public int OpenDir(in RequestContext context, NodeId node, out FileHandle handle) => _inner.OpenDir(in context, node, out handle);
+
+    public int ReadDir(in RequestContext context, NodeId node, FileHandle handle, ulong offset, ref DirentWriter writer)
+    {
+        var error = _inner.ReadDir(in context, node, handle, offset, ref writer);
+        var epoch = _tracker.CurrentEpoch;
+        if (error == 0 && epoch != 0 && _inner.DirectoryOf(handle) is { } directory &&
+            (!_listedInEpoch.TryGetValue(handle.Value, out var listed) || listed != epoch))
+        {
+            _listedInEpoch[handle.Value] = epoch;
+            _tracker.Record(epoch, new Observation(ObservationKind.Listing, ObservationHashing.ObservedPath(directory.Path))
+            {
+                Hash = ObservationHashing.ListingHash(directory.Entries),
+            });
+        }
+
+        return error;
+    }
+
+    public void ReleaseDir(NodeId node, FileHandle handle)
+    {
+        _listedInEpoch.TryRemove(handle.Value, out _);
+        _inner.ReleaseDir(node, handle);
+    }
+
+    public int StatFs(in RequestContext context, NodeId node, out fuse_kstatfs stat) => _inner.StatFs(in context, node, out stat);
+
+    public int Access(in RequestContext context, NodeId node, int mask) => _inner.Access(in context, node, mask);
+
+    public int GetXattr(in RequestContext context, NodeId node, ReadOnlySpan<byte> name, Span<byte> destination, out int length) =>
+        _inner.GetXattr(in context, node, name, destination, out length);
+
+    public int ListXattr(in RequestContext context, NodeId node, Span<byte> destination, out int length) =>
+        _inner.ListXattr(in context, node, destination, out length);
+
+    public int Lseek(in RequestContext context, NodeId node, FileHandle handle, long offset, int whence, out long result) =>
+        _inner.Lseek(in context, node, handle, offset, whence, out result);
+
+    private void RecordMetadata(long epoch, string path, uint mode, ulong size)
+    {
+        string? target = null;
+        if (ObservationHashing.TypeOf(mode) == EntryType.Symlink &&
+            _inner.Root.TryReadLink(ObservationHashing.RelativePath(path), out string linkTarget) == 0)
+        {
+            target = linkTarget;
+        }
+
+        _tracker.Record(epoch, new Observation(ObservationKind.Metadata, path) { Metadata = ObservationHashing.Metadata(mode, size, target) });
+    }
+
+    private int LinkPermissions(string path) =>
+        _inner.Root.TryStat(path, out var st) == 0 ? st.stx_mode & 0xFFF : 0x1FF;
+
+    // Called with the state locked (or before anyone else can see it).
+    private void RecordContent(long epoch, FileState state)
+    {
+        FStat(state.File.Fd, out var before);
+        var hash = ObservationHashing.ContentHash(state.File.Fd);
+        FStat(state.File.Fd, out var after);
+        var stamp = FileStamp.Of(in before);
+        state.HashedStamp = stamp;
+        Volatile.Write(ref state.HashedEpoch, epoch);
+        _tracker.Record(epoch, new Observation(ObservationKind.Content, ObservationHashing.ObservedPath(state.File.Path))
+        {
+            Hash = hash,
+            Metadata = ObservationHashing.Metadata(before.stx_mode, before.stx_size, null),
+            // Bytes served before the hash was taken came from the file as it was at open.
+            Unstable = stamp != FileStamp.Of(in after) || stamp != state.OpenStamp,
+        });
+    }
+
+    private void RecheckOpenFiles(long epoch)
+    {
+        foreach (var state in _files.Values)
+        {
+            if (Volatile.Read(ref state.HashedEpoch) == epoch) Recheck(state);
+        }
+    }
+
+    private void Recheck(FileState state)
+    {
+        var epoch = Volatile.Read(ref state.HashedEpoch);
+        if (epoch == 0) return;
+        if (FStat(state.File.Fd, out var now) != 0 || FileStamp.Of(in now) != state.HashedStamp)
+        {
+            _tracker.MarkUnstable(epoch, ObservationKind.Content, ObservationHashing.ObservedPath(state.File.Path));
+        }
+    }
+
+    private sealed class FileState(OpenFile file, FileStamp openStamp)
+    {
+        public long HashedEpoch;
+
+        public OpenFile File { get; } = file;
+
+        public FileStamp OpenStamp { get; } = openStamp;
+
+        public FileStamp HashedStamp { get; set; }
+    }
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using Layer.Fs.Mounting;
+
+namespace Layer.Fs.Tests;
+
+/// <summary>
+/// A host folder and a mirror of it mounted for one test, under /run/layer/tests (like the engine's
+/// mounts). Dispose unmounts and deletes everything, also when the test failed.
+/// </summary>
+internal sealed class TestMirror : IDisposable
+{
+    public const uint QemuUid = 64055; // libvirt-qemu on these machines (`id libvirt-qemu`)
+    public const uint OtherUid = 65534; // nobody
+
+    private TestMirror(string baseDirectory)
+    {
+        Base = baseDirectory;
+        Host = Path.Combine(baseDirectory, "host");
+        Directory.CreateDirectory(Host);
+    }
+
+    public string Base { get; }
+
+    public string Host { get; }
+
+    public MirrorMount? Mirror { get; private set; }
+
+    public string Mount => Mirror!.Mountpoint;
+
+    public static TestMirror Create(Action<string>? populate = null, uint? allowedUid = QemuUid, bool mount = true)
+    {
+        var directory = $"/run/layer/tests/{Guid.NewGuid():N}";
+        Directory.CreateDirectory(directory);
+        // Open to every uid so that the mirror's own access decision is what the uid tests see.
+        File.SetUnixFileMode(directory, (UnixFileMode)0x1ED);
+        var mirror = new TestMirror(directory);
+        try
+        {
+            populate?.Invoke(mirror.Host);
+            if (mount) mirror.MountNow(allowedUid);
+            return mirror;
+        }
+        catch
+        {
+            mirror.Dispose();
+            throw;
+        }
+    }
+
+    public void MountNow(uint? allowedUid = QemuUid, MountMethod method = MountMethod.Auto)
+    {
+        Mirror = MirrorMount.Mount(new MirrorOptions
+        {
+            HostRoot = Host,
+            Mountpoint = Path.Combine(Base, "mnt"),
+            AllowedUid = allowedUid,
+            Method = method,
+        });
+    }
+
+    public string InMount(string relative) => Path.Combine(Mount, relative);
+
+    /// <summary>Runs a program (optionally as another uid via setpriv) and returns exit code and output.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) Run(string program, IEnumerable<string> arguments, uint? uid = null, string? workingDirectory = null)
+    {
+        var start = new ProcessStartInfo(uid is null ? program : "setpriv")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "/",
+        };
+        if (uid is not null)
+        {
+            foreach (var a in new[] { $"--reuid={uid}", $"--regid={uid}", "--clear-groups", "--", program }) start.ArgumentList.Add(a);
+        }
+
+        foreach (var a in arguments) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public static (int ExitCode, string Stdout, string Stderr) Sh(string script, uint? uid = null, string? workingDirectory = null) =>
+        Run("/bin/sh", new[] { "-c", script }, uid, workingDirectory);
+
+    public void Dispose()
+    {
+        try
+        {
+            Mirror?.Dispose();
+        }
+        finally
+        {
+            // Never delete through a mount that failed to go away.
+            var mnt = Path.Combine(Base, "mnt");
+            if (!StaleMounts.ReadMountInfo().Any(m => m.Mountpoint == mnt))
+            {
+                try
+                {
+                    Directory.Delete(Base, recursive: true);
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+    }
+}
