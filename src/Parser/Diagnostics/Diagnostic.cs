@@ -1,0 +1,24 @@
+namespace Layer.Parser;
+
+public enum Severity
+{
+    Error,
+    Warning,
+}
+
+/// <summary>
+/// A problem found in a Layerfile. <see cref="Expected"/> lists what the parser would have accepted at
+/// <see cref="Span"/> (keywords, "a path", ...), empty when the problem is not about a missing piece.
+/// Tests and tools should read these fields, not the message text, which may be reworded.
+/// </summary>
+public sealed record Diagnostic(Severity Severity, SourceSpan Span, string Message, IReadOnlyList<string> Expected)
+{
+    internal static Diagnostic Error(SourceSpan span, string message, IReadOnlyList<string>? expected = null) =>
+        new(Severity.Error, span, message, expected ?? []);
+
+    internal static Diagnostic Warning(SourceSpan span, string message) => new(Severity.Warning, span, message, []);
+
+    /// <summary><c>path:line:col: error: message</c> on one line (no source excerpt).</summary>
+    public override string ToString() =>
+        $"{Span.File}:{Span.Line}:{Span.Column}: {(Severity == Severity.Error ? "error" : "warning")}: {Message}";
+}

@@ -1,0 +1,47 @@
+using System.Text;
+
+namespace Layer.Parser;
+
+/// <summary>Renders diagnostics the way compilers do: the location line, the offending source line, a caret.</summary>
+public static class DiagnosticFormatter
+{
+    /// <summary>
+    /// <c>path:line:col: error: message</c>, then the source line and a caret under the column.
+    /// <paramref name="source"/> is the file's text; without it only the first line is written.
+    /// </summary>
+    public static string Format(Diagnostic diagnostic, string? source)
+    {
+        var text = new StringBuilder(diagnostic.ToString());
+        var line = source is null ? null : LineAt(source, diagnostic.Span.Line);
+        if (line is not null)
+        {
+            text.Append('\n').Append(line).Append('\n');
+            // Keep the tabs of the line before the caret so that it lands under the right character
+            // whatever the terminal's tab width.
+            var before = Math.Min(Math.Max(diagnostic.Span.Column - 1, 0), line.Length);
+            for (var i = 0; i < before; i++)
+            {
+                text.Append(line[i] == '\t' ? '\t' : ' ');
+            }
+
+            text.Append('^');
+        }
+
+        return text.ToString();
+    }
+
+    private static string? LineAt(string source, int number)
+    {
+        var start = 0;
+        for (var current = 1; current < number; current++)
+        {
+            var newline = source.IndexOf('\n', start);
+            if (newline < 0) return null;
+            start = newline + 1;
+        }
+
+        var end = source.IndexOf('\n', start);
+        var line = end < 0 ? source[start..] : source[start..end];
+        return line.TrimEnd('\r');
+    }
+}

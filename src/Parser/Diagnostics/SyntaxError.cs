@@ -1,0 +1,108 @@
+using Pidgin;
+
+namespace Layer.Parser;
+
+/// <summary>
+/// Turns a grammar failure into a diagnostic that says what was expected and, where it can, what the
+/// author most likely meant: a keyword in the wrong case, a typo, a Dockerfile instruction, a shell line
+/// that lost the backslash before it.
+/// </summary>
+internal static class SyntaxError
+{
+    public static Diagnostic Describe(LineMap line, ParseError<char> error)
+    {
+        var text = line.Text;
+        var offset = WordStart(text, Math.Min(error.ErrorOffset, text.Length));
+        var word = WordAt(text, offset);
+        var expected = error.Expected.Select(Describe).Distinct().ToList();
+        var span = line.Span(offset, offset + word.Length);
+
+        if (error.Message is not null)
+        {
+            return Diagnostic.Error(span, error.Message, expected);
+        }
+
+        if (offset == 0)
+        {
+            return Diagnostic.Error(span, UnknownDirective(word), Keywords.Leading);
+        }
+
+        var keywords = expected.Where(e => e.Length > 0 && e.All(c => char.IsAsciiLetterUpper(c))).ToList();
+        var message = word.Length == 0
+            ? $"expected {Join(expected)} after `{text.TrimEnd()}`"
+            : $"unexpected `{word}`; expected {Join(expected)}";
+        var caseMatch = keywords.FirstOrDefault(k => k == word.ToUpperInvariant());
+        var closest = caseMatch ?? Suggestions.Closest(word, keywords);
+        if (caseMatch is not null)
+        {
+            message += $" (keywords are case-sensitive: write `{caseMatch}`)";
+        }
+        else if (closest is not null)
+        {
+            message += $" (did you mean `{closest}`?)";
+        }
+        else if (keywords.Contains("WEBSITE") && word.All(char.IsAsciiDigit) && word.Length > 0)
+        {
+            message += $"; a Layerfile exposes a port with `EXPOSE WEBSITE localhost:{word}` or `EXPOSE TCP {word}`";
+        }
+        else if (keywords.Contains("WEBSITE") && word.Contains("://"))
+        {
+            message += $"; write `EXPOSE WEBSITE {word}`";
+        }
+
+        return Diagnostic.Error(span, message, expected);
+    }
+
+    /// <summary>The word (up to a blank) that starts at <paramref name="offset"/>.</summary>
+    public static string WordAt(string text, int offset)
+    {
+        var end = offset;
+        while (end < text.Length && text[end] is not (' ' or '\t')) end++;
+        return text[offset..end];
+    }
+
+    private static string UnknownDirective(string word)
+    {
+        var upper = word.ToUpperInvariant();
+        if (Keywords.Leading.Contains(upper))
+        {
+            return $"`{word}` is not a keyword: keywords are upper case and case-sensitive; write `{upper}`";
+        }
+
+        if (Suggestions.ForDockerfileInstruction(word) is { } docker)
+        {
+            return docker;
+        }
+
+        if (Suggestions.Closest(word, Keywords.Leading) is { } closest)
+        {
+            return $"unknown directive `{word}`; did you mean `{closest}`?";
+        }
+
+        if (word.EndsWith(':'))
+        {
+            return $"`{word}` is not a Layerfile directive; this looks like YAML, but a Layerfile is a list of instructions such as `FROM vm/ubuntu:18.04` and `RUN command`";
+        }
+
+        return $"unknown directive `{word}`; a Layerfile instruction starts with a directive such as RUN. "
+               + $"To run it as a shell command write `RUN {word} ...`; if it continues the instruction above, end the line before with `\\`";
+    }
+
+    /// <summary>An error inside a word is reported at the word's start, where a reader looks for it.</summary>
+    private static int WordStart(string text, int offset)
+    {
+        if (offset >= text.Length || text[offset] is ' ' or '\t') return offset;
+        while (offset > 0 && text[offset - 1] is not (' ' or '\t')) offset--;
+        return offset;
+    }
+
+    private static string Describe(Expected<char> expected) =>
+        expected.Label ?? (expected.IsEof ? "end of instruction" : $"`{string.Concat(expected.Tokens)}`");
+
+    private static string Join(IReadOnlyList<string> items) => items.Count switch
+    {
+        0 => "something else",
+        1 => items[0],
+        _ => string.Join(", ", items.Take(items.Count - 1)) + " or " + items[^1],
+    };
+}

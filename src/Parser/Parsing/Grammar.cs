@@ -1,0 +1,250 @@
+using Pidgin;
+using static Pidgin.Parser;
+using static Pidgin.Parser<char>;
+
+namespace Layer.Parser;
+
+/// <summary>
+/// The Layerfile grammar for one logical line (an instruction with its continuations already joined by
+/// <see cref="LogicalLines"/>). One parser per production; every directive starts with its keyword, so
+/// <see cref="Instruction"/> only commits to a directive once its keyword matched, and an unknown first
+/// word fails at offset 0 with every keyword expected. Checks on argument values (numbers, units,
+/// regexes) run in the builders (<see cref="Arguments"/>); rules that need the whole file run in
+/// <see cref="Checker"/>.
+/// </summary>
+internal static class Grammar
+{
+    public static Result<char, Build> Parse(string logicalLine) => Instruction.Parse(logicalLine);
+
+    // ---- Characters, words and arguments -------------------------------------------------------------
+
+    private static readonly Parser<char, char> Blank = Token(c => c is ' ' or '\t');
+
+    private static readonly Parser<char, Unit> Blanks = Blank.SkipAtLeastOnce();
+
+    private static readonly Parser<char, Unit> OptionalBlanks = Blank.SkipMany();
+
+    private static readonly Parser<char, Unit> WordEnd = Lookahead(Blank.IgnoreResult().Or(End));
+
+    /// <summary>After the last argument: nothing but the end of the line.</summary>
+    private static readonly Parser<char, Unit> EndOfInstruction = OptionalBlanks.Then(End).Labelled("end of instruction");
+
+    private static readonly Parser<char, string> UnquotedPart =
+        Token(c => c is not (' ' or '\t' or '"' or '\'')).AtLeastOnceString();
+
+    // Inside double quotes a backslash escapes " and \ (as in the shell); before anything else it stays.
+    private static readonly Parser<char, string> DoubleQuoted =
+        Char('"')
+            .Then(OneOf(
+                    Char('\\').Then(Any.Labelled("a character after \\"), (_, c) => c is '"' or '\\' ? c.ToString() : "\\" + c),
+                    Token(c => c is not ('"' or '\\')).AtLeastOnceString())
+                .ManyString())
+            .Before(Char('"').Labelled("a closing \""));
+
+    private static readonly Parser<char, string> SingleQuoted =
+        Char('\'').Then(Token(c => c != '\'').ManyString()).Before(Char('\'').Labelled("a closing '"));
+
+    /// <summary>A word: unquoted text and quoted strings side by side, ended by a blank outside quotes.</summary>
+    private static readonly Parser<char, string> WordValue = OneOf(UnquotedPart, DoubleQuoted, SingleQuoted).AtLeastOnceString();
+
+    private static readonly Parser<char, Piece> Word = Located(WordValue);
+
+    private static readonly Parser<char, Piece> RestOfLine = Located(Any.AtLeastOnceString());
+
+    private static readonly Parser<char, string> Name =
+        Map((first, rest) => first + rest, Token(c => char.IsAsciiLetter(c) || c == '_'), Token(c => char.IsAsciiLetterOrDigit(c) || c == '_').ManyString());
+
+    private static readonly Parser<char, string> LabelKey = Token(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-').AtLeastOnceString();
+
+    private static Parser<char, Piece> Located(Parser<char, string> value) =>
+        Map((start, text, end) => new Piece(text, start, end), CurrentOffset, value, CurrentOffset);
+
+    /// <summary>A blank then a word; labelled so that a missing argument reads "expected a path".</summary>
+    private static Parser<char, Piece> Argument(string label) => Blanks.Then(Word).Labelled(label);
+
+    private static Parser<char, Unit> Keyword(string keyword) => Try(String(keyword).Before(WordEnd)).IgnoreResult().Labelled(keyword);
+
+    private static Parser<char, Unit> KeywordSequence(params string[] words) =>
+        words.Skip(1).Aggregate(Keyword(words[0]), (parser, word) => parser.Then(Blanks).Then(Keyword(word)));
+
+    private static Parser<char, Build> Directive<T>(Parser<char, Unit> keyword, Parser<char, T> arguments, Func<T, Build> build) =>
+        keyword.Then(arguments).Before(EndOfInstruction).Select(build);
+
+    // ---- KEY=VALUE pairs (ENV, LABEL) --------------------------------------------------------------------
+
+    private static Parser<char, (Piece Key, Piece Value)> Pair(Parser<char, string> key) =>
+        Map(
+            (k, v) => (k, v),
+            Located(key),
+            Char('=').Labelled("=").Then(Located(WordValue.Or(Return("")))));
+
+    private static readonly Parser<char, IEnumerable<(Piece Key, Piece Value)>> EnvPairs =
+        Pair(Name).SeparatedAtLeastOnce(Blanks);
+
+    /// <summary>Docker's <c>ENV KEY value with spaces</c>: one pair, the value is the rest of the line.</summary>
+    private static readonly Parser<char, IEnumerable<(Piece Key, Piece Value)>> DockerEnvPair =
+        Map(
+            (key, value) => (IEnumerable<(Piece, Piece)>)[(key, value)],
+            Located(Name).Labelled("a variable name"),
+            Blanks.Then(OneOf(Try(Word.Before(End)), RestOfLine)).Labelled("a value"));
+
+    // ---- SKIP REMAINING IF conditions --------------------------------------------------------------------
+
+    private static readonly Parser<char, SkipOperator> Operator = OneOf(
+        Try(String("!=~")).ThenReturn(SkipOperator.NotMatches),
+        Try(String("!=")).ThenReturn(SkipOperator.NotEquals),
+        Try(String("=~")).ThenReturn(SkipOperator.Matches),
+        String("=").ThenReturn(SkipOperator.Equals)).Labelled("an operator (=, !=, =~, !=~)");
+
+    private static readonly Parser<char, (Piece Variable, Maybe<(SkipOperator Operator, Piece Value)> Comparison)> Condition =
+        Map(
+            (variable, comparison) => (variable, comparison),
+            Located(Token(c => c is not (' ' or '\t' or '=' or '!')).AtLeastOnceString()).Labelled("a condition such as GIT_BRANCH=main"),
+            Try(OptionalBlanks.Then(Operator))
+                .Then(OptionalBlanks.Then(Word.Labelled("a value")), (op, value) => (op, value))
+                .Optional());
+
+    private static readonly Parser<char, Unit> And = Try(Blanks.Then(Keyword("AND")).Then(Blanks));
+
+    // ---- Directives ----------------------------------------------------------------------------------------
+
+    private static readonly Parser<char, Build> From = Directive(
+        Keyword("FROM"),
+        Argument("a base image such as vm/ubuntu:18.04, or a Layerfile path"),
+        target => (m, _) => new FromInstruction(m.Whole, FromTarget.Classify(m.Argument(target))));
+
+    private static readonly Parser<char, InstructionKind> RunModifier =
+        Try(Blanks.Then(OneOf(
+                Keyword("BACKGROUND").ThenReturn(InstructionKind.RunBackground),
+                Keyword("REPEATABLE").ThenReturn(InstructionKind.RunRepeatable))))
+            .Optional()
+            .Select(kind => kind.GetValueOrDefault(InstructionKind.Run));
+
+    private static readonly Parser<char, Build> Run = Directive(
+        Keyword("RUN"),
+        Map((kind, command) => (kind, command), RunModifier, Blanks.Then(RestOfLine).Labelled("a shell command")),
+        run => (m, _) => new RunInstruction(m.Whole, run.kind, m.Argument(run.command)));
+
+    private static readonly Parser<char, Build> Copy = Directive(
+        Keyword("COPY"),
+        Map((first, rest) => rest.Prepend(first).ToList(), Argument("a source path"), Argument("a destination path").Many()),
+        paths => (m, _) => paths.Count == 1
+            ? new CopyInstruction(m.Whole, [m.Argument(paths[0])], null)
+            : new CopyInstruction(m.Whole, [.. paths.SkipLast(1).Select(m.Argument)], m.Argument(paths[^1])));
+
+    private static readonly Parser<char, (bool IsDefault, Piece Piece)> CloneItem =
+        Blanks.Then(Map(
+            (isDefault, piece) => (isDefault.HasValue, piece),
+            Try(String("DEFAULT=")).Optional(),
+            Word)).Labelled("a path");
+
+    private static readonly Parser<char, Build> Clone = Directive(
+        Keyword("CLONE"),
+        Map((repository, items) => (repository, items: items.ToList()), Argument("a repository URL"), CloneItem.AtLeastOnce())
+            .Assert(c => c.items.Count(i => !i.IsDefault) > 0, "CLONE needs a destination after the repository")
+            .Assert(c => c.items.Count(i => i.IsDefault) <= 1, "CLONE takes one DEFAULT=branch at most"),
+        clone => (m, _) =>
+        {
+            var paths = clone.items.Where(i => !i.IsDefault).Select(i => m.Argument(i.Piece)).ToList();
+            var branch = clone.items.Where(i => i.IsDefault).Select(i => m.Argument(i.Piece, "DEFAULT=".Length, i.Piece.Value["DEFAULT=".Length..])).FirstOrDefault();
+            return new CloneInstruction(m.Whole, m.Argument(clone.repository), branch, paths[..^1], paths[^1]);
+        });
+
+    private static readonly Parser<char, Build> Env = Directive(
+        Keyword("ENV"),
+        Blanks.Then(OneOf(Try(Lookahead(Name.Then(Char('=')))).Then(EnvPairs), DockerEnvPair)).Labelled("KEY=VALUE"),
+        pairs => (m, _) => new EnvInstruction(m.Whole, Arguments.Pairs(m, pairs)));
+
+    private static readonly Parser<char, Build> Label = Directive(
+        Keyword("LABEL"),
+        Blanks.Then(Pair(LabelKey).SeparatedAtLeastOnce(Blanks)).Labelled("key=value"),
+        pairs => (m, _) => new LabelInstruction(m.Whole, Arguments.Pairs(m, pairs)));
+
+    private static Parser<char, Build> NameList(InstructionKind kind, params string[] keywords) => Directive(
+        KeywordSequence(keywords),
+        Argument("a variable name").AtLeastOnce(),
+        names => (m, d) => new ListInstruction(m.Whole, kind, Arguments.VariableNames(m, names, d)));
+
+    private static Parser<char, Build> PathList(InstructionKind kind, string keyword, string label) => Directive(
+        Keyword(keyword),
+        Argument(label).AtLeastOnce(),
+        paths => (m, _) => new ListInstruction(m.Whole, kind, [.. paths.Select(m.Argument)]));
+
+    private static Parser<char, Build> Single(InstructionKind kind, string label, params string[] keywords) => Directive(
+        KeywordSequence(keywords),
+        Argument(label),
+        value => (m, _) => new SingleArgumentInstruction(m.Whole, kind, m.Argument(value)));
+
+    private static readonly Parser<char, Build> Checkpoint = Directive(
+        Keyword("CHECKPOINT"),
+        Argument("a checkpoint name or disabled").Optional(),
+        name => (m, _) => new CheckpointInstruction(m.Whole, name.HasValue ? m.Argument(name.Value) : null));
+
+    private static readonly Parser<char, Build> Split = Directive(
+        Keyword("SPLIT"),
+        Map(
+            (unordered, count) => (unordered.HasValue, count),
+            Try(Blanks.Then(Keyword("UNORDERED"))).Optional(),
+            Argument("a number of copies")),
+        split => (m, d) => Arguments.Split(m, split.HasValue, split.count, d));
+
+    private static readonly Parser<char, Build> Memory = Directive(
+        Keyword("MEMORY"),
+        Argument("an amount such as 2G"),
+        amount => (m, d) => Arguments.Memory(m, amount, d));
+
+    private static readonly Parser<char, Build> SkipRemainingIf = Directive(
+        KeywordSequence("SKIP", "REMAINING", "IF"),
+        Blanks.Then(Condition.SeparatedAtLeastOnce(And)).Labelled("a condition such as GIT_BRANCH=main"),
+        conditions => (m, d) => new SkipRemainingIfInstruction(m.Whole, Arguments.Conditions(m, conditions, d)));
+
+    private static readonly Parser<char, Build> Button = Directive(
+        Keyword("BUTTON"),
+        Blanks.Then(RestOfLine).Optional(),
+        message => (m, _) => new ButtonInstruction(m.Whole, message.HasValue ? m.Argument(message.Value) : null));
+
+    private static readonly Parser<char, Build> ExposeWebsite =
+        Keyword("WEBSITE").Then(Map(
+                (target, path, rewrite) => (target, path, rewrite),
+                Argument("a web server address such as localhost:8080"),
+                Argument("a path such as /api").Optional(),
+                Argument("a rewrite path such as /").Optional()))
+            .Select<Build>(w => (m, d) => Arguments.ExposeWebsite(m, w.target, w.path, w.rewrite, d));
+
+    private static readonly Parser<char, Build> ExposeTcp =
+        Keyword("TCP").Then(Argument("a port").AtLeastOnce())
+            .Select<Build>(ports => (m, d) => new ListInstruction(m.Whole, InstructionKind.ExposeTcp, Arguments.Ports(m, ports, d)));
+
+    private static readonly Parser<char, Build> Expose =
+        Keyword("EXPOSE").Then(Blanks).Then(OneOf(ExposeWebsite, ExposeTcp)).Before(EndOfInstruction);
+
+    private static readonly Parser<char, Build> Artifact = Directive(
+        Keyword("ARTIFACT"),
+        Map(
+            (visibility, paths) => (visibility, paths),
+            Try(Blanks.Then(OneOf(Keyword("PUBLIC").ThenReturn(true), Keyword("PRIVATE").ThenReturn(false)))).Optional(),
+            Argument("a path").AtLeastOnce()),
+        a => (m, _) => new ArtifactInstruction(m.Whole, a.visibility.GetValueOrDefault(false), [.. a.paths.Select(m.Argument)]));
+
+    private static readonly Parser<char, Build> Instruction = OneOf(
+        From,
+        Run,
+        Copy,
+        Clone,
+        Env,
+        NameList(InstructionKind.BuildEnv, "BUILD", "ENV"),
+        NameList(InstructionKind.SecretEnv, "SECRET", "ENV"),
+        Single(InstructionKind.Workdir, "a directory", "WORKDIR"),
+        Single(InstructionKind.User, "a user name", "USER"),
+        PathList(InstructionKind.Cache, "CACHE", "a directory to cache"),
+        Checkpoint,
+        Split,
+        PathList(InstructionKind.Wait, "WAIT", "a Layerfile path"),
+        Memory,
+        Single(InstructionKind.SetupFile, "a file", "SETUP", "FILE"),
+        SkipRemainingIf,
+        Label,
+        Button,
+        Expose,
+        Artifact);
+}

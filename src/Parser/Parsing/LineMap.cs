@@ -1,0 +1,58 @@
+namespace Layer.Parser;
+
+/// <summary>
+/// Maps offsets in a logical line (physical lines joined at backslash continuations) back to physical
+/// line and column. Each piece is a run of characters copied from one physical line.
+/// </summary>
+internal sealed class LineMap
+{
+    private readonly string file;
+    private readonly List<(int Offset, int Line, int Column)> pieces = [];
+
+    public LineMap(string file) => this.file = file;
+
+    /// <summary>The logical line's text (trailing whitespace trimmed).</summary>
+    public string Text { get; private set; } = "";
+
+    public int FirstLine => pieces[0].Line;
+
+    public void Append(string text, int line, int column, System.Text.StringBuilder buffer)
+    {
+        pieces.Add((buffer.Length, line, column));
+        buffer.Append(text);
+    }
+
+    public void Complete(string text) => Text = text;
+
+    /// <summary>The span of logical characters [start, end).</summary>
+    public SourceSpan Span(int start, int end)
+    {
+        var (line, column) = Position(start);
+        if (end <= start) return new SourceSpan(file, line, column, line, column);
+        var (endLine, endColumn) = Position(end - 1);
+        return new SourceSpan(file, line, column, endLine, endColumn + 1);
+    }
+
+    /// <summary>The whole instruction.</summary>
+    public SourceSpan Whole => Span(0, Text.Length);
+
+    /// <summary>Physical position of a logical offset; an offset at the end is just after the last character.</summary>
+    public (int Line, int Column) Position(int offset)
+    {
+        var index = pieces.Count - 1;
+        while (index > 0 && pieces[index].Offset > offset) index--;
+        var piece = pieces[index];
+        return (piece.Line, piece.Column + (offset - piece.Offset));
+    }
+}
+
+internal static class LineMapExtensions
+{
+    /// <summary>The argument a piece of this line stands for, with its raw text and physical span.</summary>
+    public static Argument Argument(this LineMap map, Piece piece) =>
+        new(piece.Value, map.Text[piece.Start..piece.End], map.Span(piece.Start, piece.End));
+
+    /// <summary>An argument for the part of a piece after its first <paramref name="skip"/> characters (e.g. after DEFAULT=).</summary>
+    public static Argument Argument(this LineMap map, Piece piece, int skip, string value) =>
+        new(value, map.Text[(piece.Start + skip)..piece.End], map.Span(piece.Start + skip, piece.End));
+}
