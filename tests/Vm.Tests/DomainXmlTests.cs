@@ -1,0 +1,76 @@
+using System.Xml.Linq;
+using System.Xml.XPath;
+using Layer.Vm.Domains;
+
+namespace Layer.Vm.Tests;
+
+public sealed class DomainXmlTests
+{
+    private static DomainSpec Spec(string? workspace = null) => new()
+    {
+        Name = "layer-abc-1",
+        DomainType = "qemu",
+        MemoryMiB = 1536,
+        VCpus = 2,
+        KernelPath = "/var/lib/layer/images/i/vmlinuz",
+        InitrdPath = "/var/lib/layer/images/i/initramfs.cpio",
+        KernelCommandLine = "console=ttyS0",
+        DiskPath = "/var/lib/layer/layers/x.qcow2",
+        WorkspaceFolder = workspace,
+        AgentSocketPath = "/var/lib/layer/runs/layer-abc/1-agent.sock",
+        ConsoleLogPath = "/var/lib/layer/runs/layer-abc/1-console.log",
+    };
+
+    private static string? Value(XDocument xml, string xpath) => (xml.XPathEvaluate($"string({xpath})") as string) is { Length: > 0 } s ? s : null;
+
+    [Fact]
+    public void Describes_a_direct_kernel_boot_on_a_virtio_qcow2_disk()
+    {
+        var xml = XDocument.Parse(DomainXml.Build(Spec()));
+        Assert.Equal("qemu", Value(xml, "/domain/@type"));
+        Assert.Equal("layer-abc-1", Value(xml, "/domain/name"));
+        Assert.Equal("1536", Value(xml, "/domain/memory"));
+        Assert.Equal("MiB", Value(xml, "/domain/memory/@unit"));
+        Assert.Equal("2", Value(xml, "/domain/vcpu"));
+        Assert.Equal("/var/lib/layer/images/i/vmlinuz", Value(xml, "/domain/os/kernel"));
+        Assert.Equal("/var/lib/layer/images/i/initramfs.cpio", Value(xml, "/domain/os/initrd"));
+        Assert.Equal("console=ttyS0", Value(xml, "/domain/os/cmdline"));
+        Assert.Equal("qcow2", Value(xml, "/domain/devices/disk/driver/@type"));
+        Assert.Equal("/var/lib/layer/layers/x.qcow2", Value(xml, "/domain/devices/disk/source/@file"));
+        Assert.Equal("virtio", Value(xml, "/domain/devices/disk/target/@bus"));
+        Assert.Equal("destroy", Value(xml, "/domain/on_reboot"));
+        Assert.NotNull(xml.XPathSelectElement("/domain/features/acpi"));
+    }
+
+    [Fact]
+    public void Wires_the_agent_channel_the_console_file_and_user_networking()
+    {
+        var xml = XDocument.Parse(DomainXml.Build(Spec()));
+        Assert.Equal("unix", Value(xml, "/domain/devices/channel/@type"));
+        Assert.Equal("bind", Value(xml, "/domain/devices/channel/source/@mode"));
+        Assert.Equal("/var/lib/layer/runs/layer-abc/1-agent.sock", Value(xml, "/domain/devices/channel/source/@path"));
+        Assert.Equal("org.layer.agent", Value(xml, "/domain/devices/channel/target[@type='virtio']/@name"));
+        Assert.Equal("/var/lib/layer/runs/layer-abc/1-console.log", Value(xml, "/domain/devices/serial[@type='file']/source/@path"));
+        Assert.Equal("virtio", Value(xml, "/domain/devices/interface[@type='user']/model/@type"));
+    }
+
+    [Fact]
+    public void Shares_the_workspace_read_only_over_9p_only_when_asked()
+    {
+        Assert.Null(XDocument.Parse(DomainXml.Build(Spec())).XPathSelectElement("/domain/devices/filesystem"));
+
+        var xml = XDocument.Parse(DomainXml.Build(Spec(workspace: "/run/layer/mirror & co")));
+        Assert.Equal("passthrough", Value(xml, "/domain/devices/filesystem/@accessmode"));
+        Assert.Equal("/run/layer/mirror & co", Value(xml, "/domain/devices/filesystem/source/@dir"));
+        Assert.Equal("workspace", Value(xml, "/domain/devices/filesystem/target/@dir"));
+        Assert.NotNull(xml.XPathSelectElement("/domain/devices/filesystem/readonly"));
+    }
+
+    [Fact]
+    public void A_disk_only_snapshot_moves_vda_to_the_named_overlay()
+    {
+        var xml = XDocument.Parse(DomainXml.DiskOnlySnapshot("s1", "/var/lib/layer/layers/next.qcow2"));
+        Assert.Equal("external", Value(xml, "/domainsnapshot/disks/disk[@name='vda']/@snapshot"));
+        Assert.Equal("/var/lib/layer/layers/next.qcow2", Value(xml, "/domainsnapshot/disks/disk/source/@file"));
+    }
+}
