@@ -1,0 +1,173 @@
+using Layer.Fs.Tracking;
+
+namespace Layer.Fs.Tests;
+
+/// <summary>What each kind of access records, through a real mount and real tools.</summary>
+public sealed class TrackingTests
+{
+    private static TestMirror Fixture() => TestMirror.Create(host =>
+    {
+        File.WriteAllText(Path.Combine(host, "a"), "alpha\n");
+        File.WriteAllText(Path.Combine(host, "b"), "bravo\n");
+        Directory.CreateDirectory(Path.Combine(host, "d"));
+        File.WriteAllText(Path.Combine(host, "d", "x"), "x");
+        File.WriteAllText(Path.Combine(host, "d", "y"), "y");
+    });
+
+    private static ReadSet Trace(TestMirror m, string script)
+    {
+        m.Mirror!.Tracker.BeginEpoch();
+        var (code, _, stderr) = TestMirror.Sh(script, workingDirectory: m.Mount);
+        var set = m.Mirror.Tracker.EndEpoch();
+        Assert.True(code == 0, $"`{script}` failed: {stderr}");
+        return set;
+    }
+
+    // The working directory is the mount root, so a walk may stat the root itself: leave "." out.
+    private static List<(ObservationKind, string)> Seen(ReadSet set) =>
+        set.Observations.Where(o => o.Path != ".").Select(o => (o.Kind, o.Path)).ToList();
+
+    [HostFact(Needs.Root, Needs.Fuse)]
+    public void Cat_records_the_content_of_that_file_only()
+    {
+        using var m = Fixture();
+        var set = Trace(m, "cat a >/dev/null");
+        Assert.Equal(new[] { (ObservationKind.Content, "a") }, Seen(set));
+        var content = set.Observations.Single(o => o.Path == "a");
+        Assert.Equal(Blake3.Hasher.Hash("alpha\n"u8).ToString(), content.Hash);
+        Assert.Equal(new FileMetadata(EntryType.File, 0x1A4, 6, null), content.Metadata);
+        Assert.False(content.Unstable);
+    }
+
+    [HostFact(Needs.Root, Needs.Fuse)]
+    public void Ls_records_a_listing_of_that_directory()
+    {
+        using var m = Fixture();
+        var set = Trace(m, "ls d >/dev/null");
+        Assert.Contains((ObservationKind.Listing, "d"), Seen(set));
+        Assert.DoesNotContain(Seen(set), o => o.Item1 == ObservationKind.Content || o.Item2.StartsWith("d/", StringComparison.Ordinal));
+    }
+
+    [HostFact(Needs.Root, Needs.Fuse)]
+    public void Test_f_on_a_missing_name_records_absent()
+    {
+        using var m = Fixture();
+        var set = Trace(m, "! test -f missing.txt");
+        Assert.Equal(new[] { (ObservationKind.Absent, "missing.txt") }, Seen(set));
+    }
+
+    [HostFact(Needs.Root, Needs.Fuse)]
+    public void Stat_records_metadata_of_that_file_only()
+    {
+        using var m = Fixture();
+        var set = Trace(m, "stat b >/dev/null");
+        Assert.Equal(new[] { (ObservationKind.Metadata, "b") }, Seen(set));
+        Assert.Equal(new FileMetadata(EntryType.File, 0x1A4, 6, null), set.Observations.Single(o => o.Path == "b").Metadata);
+    }
+
+    [HostFact(Needs.Root, Needs.Fuse)]
+    public void A_symlink_is_recorded_with_its_target_and_its_target_separately()
+    {
+        using var m = Fixture();
+        File.CreateSymbolicLink(Path.Combine(m.Host, "link"), "a");
+        var set = Trace(m, "cat link >/dev/null");
+        Assert.Contains((ObservationKind.Content, "a"), Seen(set));
+        var link = set.Observations.Single(o => o.Path == "link");
+        Assert.Equal(ObservationKind.Metadata, link.Kind);
+        Assert.Equal(EntryType.Symlink, link.Metadata!.Type);
+        Assert.Equal("a", link.Metadata.LinkTarget);
+    }
+
+    [HostFact(Needs.Root, Needs.Fuse)]
+    public void Reading_the_same_file_in_two_epochs_records_it_in_both()
+    {
+        using var m = Fixture();
+        // Several accesses of each kind per epoch: no kernel cache (entries, attributes, pages,
+        // negative lookups, listings) may hide the second epoch's accesses.
+        const string script = "cat a >/dev/null; cat a >/dev/null; stat b >/dev/null; ls d >/dev/null; test -e nope; test -e nope; true";
+        var first = Trace(m, script);
+        var second = Trace(m, script);
+        var third = Trace(m, script);
+        Assert.Equal(Seen(first), Seen(second));
+        Assert.Equal(Seen(first), Seen(third));
+        Assert.Contains((ObservationKind.Content, "a"), Seen(second));
+        Assert.Contains((ObservationKind.Metadata, "b"), Seen(second));
+        Assert.Contains((ObservationKind.Listing, "d"), Seen(second));
+        Assert.Contains((ObservationKind.Absent, "nope"), Seen(second));
+    }
+
+    [HostFact(Needs.Root, Needs.Fuse)]
+    public void Epochs_are_isolated()
+    {
+        using var m = Fixture();
+        var first = Trace(m, "cat a >/dev/null");
+        // Between epochs nothing is recorded.
+        Assert.Equal(0, TestMirror.Sh("cat b >/dev/null", workingDirectory: m.Mount).ExitCode);
+        var second = Trace(m, "stat d >/dev/null");
+        Assert.Equal(new[] { (ObservationKind.Content, "a") }, Seen(first));
+        Assert.Equal(new[] { (ObservationKind.Metadata, "d") }, Seen(second));
+    }
+
+    [HostFact(Needs.Root, Needs.Fuse)]
+    public void A_process_that_keeps_a_file_open_is_seen_again_in_the_next_epoch()
+    {
+        using var m = Fixture();
+        using var stream = new FileStream(m.InMount("a"), FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
+        m.Mirror!.Tracker.BeginEpoch();
+        stream.Position = 0;
+        Assert.Equal((byte)'a', (byte)stream.ReadByte());
+        var first = m.Mirror.Tracker.EndEpoch();
+        m.Mirror.Tracker.BeginEpoch();
+        var again = File.ReadAllText(m.InMount("a"));
+        var second = m.Mirror.Tracker.EndEpoch();
+        Assert.Equal("alpha\n", again);
+        Assert.Contains(first.Observations, o => o is { Kind: ObservationKind.Content, Path: "a" });
+        Assert.Contains(second.Observations, o => o is { Kind: ObservationKind.Content, Path: "a" });
+    }
+
+    [HostFact(Needs.Root, Needs.Fuse)]
+    public void A_file_changed_while_open_is_marked_unstable()
+    {
+        using var m = Fixture();
+        m.Mirror!.Tracker.BeginEpoch();
+        using (var stream = File.OpenRead(m.InMount("a")))
+        {
+            stream.ReadByte();
+            File.AppendAllText(Path.Combine(m.Host, "a"), "more\n");
+        }
+
+        var set = m.Mirror.Tracker.EndEpoch();
+        var content = set.Observations.Single(o => o.Kind == ObservationKind.Content && o.Path == "a");
+        Assert.True(content.Unstable);
+        Assert.False(set.IsStable);
+    }
+
+    [HostFact(Needs.Root, Needs.Fuse)]
+    public void A_recorded_read_set_validates_until_the_host_changes()
+    {
+        using var m = Fixture();
+        File.CreateSymbolicLink(Path.Combine(m.Host, "link"), "b");
+        var set = Trace(m, "cat a >/dev/null; stat b >/dev/null; ls d >/dev/null; readlink link >/dev/null; test -e nope; true");
+        Assert.True(ReadSetValidator.Validate(m.Host, set).Holds);
+
+        // A change that the step never looked at keeps it valid, even a new mtime on a read file.
+        File.WriteAllText(Path.Combine(m.Host, "unrelated"), "z");
+        File.SetLastWriteTimeUtc(Path.Combine(m.Host, "a"), DateTime.UtcNow.AddDays(-3));
+        Assert.True(ReadSetValidator.Validate(m.Host, ReadSet.FromJson(set.ToJson())).Holds);
+
+        File.WriteAllText(Path.Combine(m.Host, "a"), "ALPHA\n");
+        File.SetUnixFileMode(Path.Combine(m.Host, "b"), (UnixFileMode)0x1ED);
+        File.WriteAllText(Path.Combine(m.Host, "d", "z"), "z");
+        File.Delete(Path.Combine(m.Host, "link"));
+        File.CreateSymbolicLink(Path.Combine(m.Host, "link"), "a");
+        File.WriteAllText(Path.Combine(m.Host, "nope"), "now here");
+        var result = ReadSetValidator.Validate(m.Host, set);
+        var failed = result.Mismatches.Select(x => (x.Observation.Kind, x.Observation.Path)).ToHashSet();
+        Assert.Contains((ObservationKind.Content, "a"), failed);
+        Assert.Contains((ObservationKind.Metadata, "b"), failed);
+        Assert.Contains((ObservationKind.Listing, "d"), failed);
+        Assert.Contains((ObservationKind.Metadata, "link"), failed);
+        Assert.Contains((ObservationKind.Absent, "nope"), failed);
+        Assert.Contains(result.Mismatches, x => x.Reason.Contains("permissions"));
+    }
+}
