@@ -15,7 +15,9 @@ internal sealed class TestMirror : IDisposable
     private TestMirror(string baseDirectory)
     {
         Base = baseDirectory;
-        Host = Path.Combine(baseDirectory, "host");
+        // The host folder sits one level deeper than the mountpoint, so that a client climbing out of
+        // the mount with ".." can never land on the host folder's siblings by coincidence.
+        Host = Path.Combine(baseDirectory, "src", "host");
         Directory.CreateDirectory(Host);
     }
 

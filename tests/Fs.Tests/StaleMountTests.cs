@@ -1,0 +1,58 @@
+using Layer.Fs.Mounting;
+using Layer.Fs.Native;
+
+namespace Layer.Fs.Tests;
+
+public sealed class StaleMountTests
+{
+    [HostFact(Needs.Root, Needs.Fuse)]
+    public void A_mount_left_by_a_killed_server_is_cleaned_by_the_next_start()
+    {
+        using var m = TestMirror.Create(host => File.WriteAllText(Path.Combine(host, "f"), "fresh"), mount: false);
+        var mountpoint = Path.Combine(m.Base, "mnt");
+        Directory.CreateDirectory(mountpoint);
+        try
+        {
+            // What a SIGKILLed server leaves: the kernel mount stays, its /dev/fuse fd is closed.
+            KernelMount.Mount(mountpoint).Dispose();
+            Assert.True(StaleMounts.IsStale(mountpoint));
+            var error = Assert.Throws<IOException>(() => Directory.GetFiles(mountpoint));
+            Assert.Contains("not connected", error.Message);
+
+            m.MountNow();
+            Assert.False(StaleMounts.IsStale(mountpoint));
+            Assert.Equal("fresh", File.ReadAllText(m.InMount("f")));
+        }
+        finally
+        {
+            if (StaleMounts.IsStale(mountpoint)) Interop.Libc.Umount2(mountpoint, Interop.Libc.MNT_DETACH);
+        }
+    }
+
+    [HostFact(Needs.Root, Needs.Fuse)]
+    public void Dispose_unmounts()
+    {
+        using var m = TestMirror.Create(host => File.WriteAllText(Path.Combine(host, "f"), "x"));
+        Assert.Contains(StaleMounts.ReadMountInfo(), x => x.Mountpoint == m.Mount && x.FsType == KernelMount.FsType);
+        m.Mirror!.Dispose();
+        Assert.DoesNotContain(StaleMounts.ReadMountInfo(), x => x.Mountpoint == m.Mount);
+        Assert.False(File.Exists(m.InMount("f")));
+    }
+
+    [HostFact(Needs.Root, Needs.Fuse)]
+    public void Stale_mounts_below_a_folder_are_found_and_cleaned()
+    {
+        using var m = TestMirror.Create(mount: false);
+        var a = Directory.CreateDirectory(Path.Combine(m.Base, "x y", "a")).FullName;
+        try
+        {
+            KernelMount.Mount(a).Dispose();
+            Assert.Equal(new[] { a }, StaleMounts.CleanUnder(m.Base));
+            Assert.False(StaleMounts.IsStale(a));
+        }
+        finally
+        {
+            if (StaleMounts.IsStale(a)) Interop.Libc.Umount2(a, Interop.Libc.MNT_DETACH);
+        }
+    }
+}
