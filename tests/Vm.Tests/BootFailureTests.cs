@@ -11,9 +11,9 @@ public sealed class BootFailureTests
         // An image built without the agent boots through our init, which then finds no /layer/agent
         // and powers the machine off: the host must notice and quote the console.
         var cache = VmTestCache.Open();
-        var image = new ImageStore(cache, agentBinary: () => null).Ensure("vm/busybox");
-        Assert.False(image.HasAgent);
-        using var host = VmHost.Open(cache: cache);
+        var withoutAgent = new ImageStore(cache, agentBinary: () => null);
+        Assert.False(withoutAgent.Ensure("vm/busybox").HasAgent);
+        using var host = VmHost.Open(null, cache, withoutAgent, progress: null);
 
         var failure = await Assert.ThrowsAsync<GuestFailedException>(() =>
             host.BootAsync(BootSource.Image("vm/busybox"), new MachineSpec { BootTimeout = TimeSpan.FromMinutes(2) }));

@@ -16,7 +16,7 @@ internal static class KvmProbe
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
-    public static string DomainType(LibvirtConnection connection, CacheDirectory cache, BaseImage image, RunDirectory run)
+    public static string DomainType(LibvirtConnection connection, CacheDirectory cache, Func<BaseImage> probeImage, RunDirectory run)
     {
         if (!File.Exists("/dev/kvm")) return "qemu";
         var cached = Path.Combine(cache.Root, "domain-type");
@@ -26,7 +26,7 @@ internal static class KvmProbe
             if (answer is "kvm" or "qemu") return answer;
         }
 
-        var type = KvmRunsGuest(connection, image, run) ? "kvm" : "qemu";
+        var type = KvmRunsGuest(connection, probeImage(), run) ? "kvm" : "qemu";
         File.WriteAllText(cached, type + "\n");
         return type;
     }

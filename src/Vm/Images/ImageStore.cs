@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Layer.Vm.Agent;
 using Layer.Vm.Host;
 
 namespace Layer.Vm.Images;
@@ -15,7 +16,8 @@ public sealed class ImageStore
     private readonly CacheDirectory _cache;
     private readonly Func<string?> _agentBinary;
 
-    public ImageStore(CacheDirectory cache) : this(cache, AgentBinaryLocator.Find)
+    /// <summary>Images carry the agent from <see cref="AgentBinary.EnsurePublished"/> (LAYER_AGENT_BINARY, or published from this checkout once).</summary>
+    public ImageStore(CacheDirectory cache) : this(cache, () => AgentBinary.EnsurePublished(cache.Root))
     {
     }
 

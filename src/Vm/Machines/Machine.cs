@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Layer.Vm.Agent;
 using Layer.Vm.Disks;
 using Layer.Vm.Domains;
 using Layer.Vm.Images;
@@ -18,7 +19,7 @@ public sealed class Machine : IDisposable
     private readonly ConsoleLog _console;
     private readonly string _socketPath;
     private readonly SemaphoreSlim _snapshotLock = new(1, 1);
-    private Stream? _agentStream;
+    private AgentClient? _agent;
     private string _overlayId;
     private int _depth;
     private int _disposed;
@@ -52,19 +53,60 @@ public sealed class Machine : IDisposable
     /// <summary>The last lines the guest wrote to its serial console.</summary>
     public IReadOnlyList<string> ConsoleTail(int lines = 20) => _console.LastLines(lines);
 
-    internal Stream AgentStream => _agentStream ?? throw new InvalidOperationException($"{Name} has no agent connection");
+    /// <summary>
+    /// The guest agent (run, sync, overlays, files, power-off). A call that fails because the guest died
+    /// throws <see cref="AgentDisconnectedException"/>; <see cref="RunAsync"/> turns that into a
+    /// <see cref="GuestFailedException"/> with the console tail.
+    /// </summary>
+    public AgentClient Agent => _agent ?? throw new InvalidOperationException($"{Name} has no agent connection");
+
+    /// <summary>What the agent said when it came up.</summary>
+    public AgentHello? Hello { get; private set; }
 
     internal async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        _agentStream = await VmHost.ConnectAgentSocketAsync(_socketPath, cancellationToken).ConfigureAwait(false);
-        while (true)
+        _agent = new AgentClient(await VmHost.ConnectAgentSocketAsync(_socketPath, cancellationToken).ConfigureAwait(false));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var hello = _agent.WaitForHelloAsync(stop.Token);
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (_console.ReadAll().Contains("layer-init: starting agent", StringComparison.Ordinal)) return;
-            if (!_domain.IsActive) throw Failed("the guest stopped while booting");
-            if (clock.Elapsed > timeout) throw Failed($"the guest did not boot within {timeout.TotalSeconds:0} s");
-            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            // The hello may never come (the guest panicked, init failed): watch the domain meanwhile.
+            while (!hello.IsCompleted)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!_domain.IsActive) throw Failed("the guest stopped while booting");
+                if (clock.Elapsed > timeout) throw Failed($"the guest's agent did not say hello within {timeout.TotalSeconds:0} s");
+                await Task.WhenAny(hello, Task.Delay(100, cancellationToken)).ConfigureAwait(false);
+            }
+
+            Hello = await hello.ConfigureAwait(false);
+        }
+        catch (AgentDisconnectedException e)
+        {
+            throw Failed("the guest stopped while booting", e);
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAny(hello).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Runs a command through the agent, streaming output to the callbacks. Throws
+    /// <see cref="GuestFailedException"/> (with the last console lines) when the guest dies meanwhile.
+    /// </summary>
+    public async Task<RunResult> RunAsync(RunSpec spec, Action<ReadOnlyMemory<byte>>? onStdout = null,
+        Action<ReadOnlyMemory<byte>>? onStderr = null, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await Agent.RunAsync(spec, onStdout, onStderr, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AgentDisconnectedException e)
+        {
+            throw Failed("the guest stopped while running a command", e);
         }
     }
 
@@ -78,6 +120,16 @@ public sealed class Machine : IDisposable
         await _snapshotLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            try
+            {
+                // Everything the guest wrote must be in the overlay before it is frozen.
+                await Agent.SyncAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (AgentDisconnectedException e)
+            {
+                throw Failed("the guest stopped before its disk could be snapshotted", e);
+            }
+
             var layers = _host.Layers;
             var next = LayerStore.NewId();
             var nextPath = layers.PathOf(next);
@@ -125,7 +177,12 @@ public sealed class Machine : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         Destroy();
-        _agentStream?.Dispose();
+        if (_agent is not null)
+        {
+            // The domain is gone, so the link is closed: this only stops the client's read loop.
+            _agent.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+        }
+
         _domain.Dispose();
         _host.Layers.DeleteUncommitted(_overlayId);
         _host.Run.UnmarkOverlay(_overlayId);

@@ -33,7 +33,7 @@ public sealed class VmHost : IDisposable
         Layers = new LayerStore(cache);
         _run = run;
         Progress = progress;
-        _domainType = new Lazy<string>(() => KvmProbe.DomainType(_connection, Cache, Images.Ensure("vm/busybox", Progress), _run));
+        _domainType = new Lazy<string>(() => KvmProbe.DomainType(_connection, Cache, () => Images.Ensure("vm/busybox", Progress), _run));
     }
 
     public CacheDirectory Cache { get; }
@@ -59,11 +59,16 @@ public sealed class VmHost : IDisposable
     public static VmHost Open(string? libvirtUri = null, CacheDirectory? cache = null, Action<string>? progress = null)
     {
         cache ??= CacheDirectory.Default();
+        return Open(libvirtUri, cache, new ImageStore(cache), progress);
+    }
+
+    internal static VmHost Open(string? libvirtUri, CacheDirectory cache, ImageStore images, Action<string>? progress)
+    {
         var connection = LibvirtConnection.Open(LibvirtConnection.ResolveUri(libvirtUri));
         try
         {
             Reaper.ReapAbandonedRuns(connection, cache);
-            var host = new VmHost(connection, cache, new ImageStore(cache), RunDirectory.Create(cache), progress ?? (_ => { }));
+            var host = new VmHost(connection, cache, images, RunDirectory.Create(cache), progress ?? (_ => { }));
             foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
             {
                 // Not cancelled: the process still ends as it would, but without leaving machines behind.

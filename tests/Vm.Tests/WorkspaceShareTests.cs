@@ -1,0 +1,38 @@
+using System.Text;
+using Layer.Vm.Agent;
+
+namespace Layer.Vm.Tests;
+
+[Collection(BusyboxMachineCollection.Name)]
+public sealed class WorkspaceShareTests(BusyboxMachineFixture vm)
+{
+    private async Task<(int Exit, string Stdout)> Sh(string command)
+    {
+        var stdout = new StringBuilder();
+        var result = await vm.Machine.RunAsync(RunSpec.ShellCommand(command), chunk => stdout.Append(Encoding.UTF8.GetString(chunk.Span)));
+        return (result.ExitCode, stdout.ToString());
+    }
+
+    [HostFact(Needs.Root, Needs.Libvirt)]
+    public async Task Workspace_files_are_visible_read_only_through_9p()
+    {
+        Assert.Equal((0, "hello from the host\n"), await Sh("cat /layer/share/hello.txt"));
+        var write = await Sh("echo changed > /layer/share/hello.txt 2>/dev/null; echo $?");
+        Assert.NotEqual("0\n", write.Stdout);
+        Assert.Equal("hello from the host\n", File.ReadAllText(Path.Combine(vm.Workspace, "hello.txt")));
+    }
+
+    [HostFact(Needs.Root, Needs.Libvirt)]
+    public async Task Guest_writes_through_an_overlay_stay_off_the_host()
+    {
+        await vm.Machine.Agent.MountOverlayAsync(new OverlayMount("src", "src", "/work/src"));
+
+        Assert.Equal((0, "int main(void) { return 0; }\n"), await Sh("cat /work/src/main.c"));
+        Assert.Equal(0, (await Sh("echo built > /work/src/main.o && echo edit >> /work/src/main.c")).Exit);
+        Assert.Equal((0, "built\n"), await Sh("cat /work/src/main.o"));
+        Assert.Equal((0, "int main(void) { return 0; }\nedit\n"), await Sh("cat /work/src/main.c"));
+
+        Assert.False(File.Exists(Path.Combine(vm.Workspace, "src", "main.o")));
+        Assert.Equal("int main(void) { return 0; }\n", File.ReadAllText(Path.Combine(vm.Workspace, "src", "main.c")));
+    }
+}
