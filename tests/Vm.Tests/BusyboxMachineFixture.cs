@@ -16,6 +16,8 @@ public sealed class BusyboxMachineFixture : IAsyncLifetime
 
     public string Workspace { get; } = Path.Combine(VmTestCache.Root, "workspaces", Guid.NewGuid().ToString("N")[..8]);
 
+    private readonly DateTime _started = DateTime.UtcNow;
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Path.Combine(Workspace, "src"));
@@ -35,6 +37,12 @@ public sealed class BusyboxMachineFixture : IAsyncLifetime
         var run = Host.RunId;
         Host.Dispose();
         Directory.Delete(Workspace, recursive: true);
+
+        // Layers snapshotted by these tests are of no use to later runs (the cache lives across runs).
+        foreach (var file in Directory.GetFiles(VmTestCache.Open().Layers).Where(f => File.GetCreationTimeUtc(f) >= _started))
+        {
+            File.Delete(file);
+        }
         using var libvirt = LibvirtConnection.Open(LibvirtConnection.DefaultUri);
         var left = libvirt.ListDomainNames(activeOnly: true).Where(n => n.StartsWith($"layer-{run}-", StringComparison.Ordinal)).ToList();
         return left.Count == 0 ? Task.CompletedTask : throw new InvalidOperationException("domains left running: " + string.Join(", ", left));

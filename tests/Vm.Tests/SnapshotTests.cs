@@ -1,0 +1,41 @@
+using System.Text;
+using Layer.Vm.Agent;
+using Layer.Vm.Machines;
+
+namespace Layer.Vm.Tests;
+
+[Collection(BusyboxMachineCollection.Name)]
+public sealed class SnapshotTests(BusyboxMachineFixture vm)
+{
+    private static async Task<(int Exit, string Stdout)> Sh(Machine machine, string command)
+    {
+        var stdout = new StringBuilder();
+        var result = await machine.RunAsync(RunSpec.ShellCommand(command), chunk => stdout.Append(Encoding.UTF8.GetString(chunk.Span)));
+        return (result.ExitCode, stdout.ToString());
+    }
+
+    [HostFact(Needs.Root, Needs.Libvirt)]
+    public async Task A_restored_machine_sees_what_was_written_before_the_snapshot_and_nothing_after()
+    {
+        var token = Guid.NewGuid().ToString("N");
+        Assert.Equal(0, (await Sh(vm.Machine, $"mkdir -p /data && echo {token} > /data/marker")).Exit);
+
+        var layer = await vm.Machine.SnapshotAsync();
+
+        Assert.True(vm.Host.LayerExists(layer));
+        Assert.Equal(layer, vm.Machine.ParentLayerId);
+        Assert.Equal(0, (await Sh(vm.Machine, "echo later > /data/marker && touch /data/later")).Exit);
+        Assert.Equal((0, "later\n"), await Sh(vm.Machine, "cat /data/marker"));
+
+        using var restored = await vm.Host.BootAsync(BootSource.Layer(layer), new MachineSpec { MemoryMiB = 512 });
+        Assert.Equal(layer, restored.ParentLayerId);
+        Assert.Equal((0, token + "\n"), await Sh(restored, "cat /data/marker"));
+        Assert.Equal((1, ""), await Sh(restored, "test -e /data/later"));
+
+        // The original goes on: a second snapshot is a child of the first.
+        var second = await vm.Machine.SnapshotAsync();
+        Assert.NotEqual(layer, second);
+        Assert.Equal(second, vm.Machine.ParentLayerId);
+        Assert.Equal((0, "later\n"), await Sh(vm.Machine, "cat /data/marker"));
+    }
+}
