@@ -7,6 +7,11 @@ internal static class CommandTable
 {
     public static IEnumerable<Command> All()
     {
+        yield return CheckCommand.Create();
+        yield return ParseCommand.Create();
+        yield return GraphCommand.Create();
+        yield return ImagesCommand.Create();
+        yield return TraceCommand.Create();
         yield break;
     }
 }
