@@ -27,17 +27,21 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
 
-    public static async Task<AgentProcess> StartAsync(string? shareRoot = null, string? stateDir = null, Dictionary<string, string>? environment = null)
+    public static async Task<AgentProcess> StartAsync(string? shareRoot = null, string? stateDir = null, Dictionary<string, string>? environment = null, string[]? wrapper = null)
     {
-        var (process, socket, folder, stderr) = await LaunchAsync(shareRoot, stateDir, environment);
+        var (process, socket, folder, stderr) = await LaunchAsync(shareRoot, stateDir, environment, wrapper);
         var agent = new AgentProcess(process, new AgentClient(new NetworkStream(socket, ownsSocket: true)), folder);
         _ = stderr.ContinueWith(t => { lock (agent._stderr) agent._stderr.Append(t.Result); }, TaskScheduler.Default);
         return agent;
     }
 
-    /// <summary>Starts the agent and returns the raw accepted socket, for tests that speak bytes themselves.</summary>
+    /// <summary>
+    /// Starts the agent and returns the raw accepted socket, for tests that speak
+    /// bytes themselves. A wrapper (e.g. unshare) is a command line the agent's
+    /// own command line is appended to.
+    /// </summary>
     public static async Task<(Process Process, Socket Socket, string Folder, Task<string> Stderr)> LaunchAsync(
-        string? shareRoot = null, string? stateDir = null, Dictionary<string, string>? environment = null)
+        string? shareRoot = null, string? stateDir = null, Dictionary<string, string>? environment = null, string[]? wrapper = null)
     {
         var folder = Directory.CreateTempSubdirectory("layer-agent-test-").FullName;
         var socketPath = System.IO.Path.Combine(folder, "agent.sock");
@@ -45,12 +49,18 @@ public sealed class AgentProcess : IAsyncDisposable
         listener.Bind(new UnixDomainSocketEndPoint(socketPath));
         listener.Listen(1);
 
-        var start = new ProcessStartInfo(PublishedAgent.BinaryPath)
+        var start = new ProcessStartInfo(wrapper?[0] ?? PublishedAgent.BinaryPath)
         {
             ArgumentList = { "--socket", socketPath, "--share-root", shareRoot ?? System.IO.Path.Combine(folder, "share"), "--state-dir", stateDir ?? System.IO.Path.Combine(folder, "state") },
             RedirectStandardError = true,
             RedirectStandardOutput = true,
         };
+        if (wrapper is not null)
+        {
+            var agentArguments = start.ArgumentList.ToList();
+            start.ArgumentList.Clear();
+            foreach (var argument in wrapper[1..].Append(PublishedAgent.BinaryPath).Concat(agentArguments)) start.ArgumentList.Add(argument);
+        }
         foreach (var (name, value) in environment ?? []) start.Environment[name] = value;
         var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
