@@ -13,6 +13,12 @@ internal static class SyntaxError
     {
         var text = line.Text;
         var offset = WordStart(text, Math.Min(error.ErrorOffset, text.Length));
+        if (error.Expected.Any(e => e.Label is "a closing \"" or "a closing '") && UnclosedQuote(text) is int quote)
+        {
+            // Point at the quote that was never closed, not at the end of the line where that became clear.
+            offset = quote;
+        }
+
         var word = WordAt(text, offset);
         var expected = error.Expected.Select(Describe).Distinct().ToList();
         var span = line.Span(offset, offset + word.Length);
@@ -22,9 +28,12 @@ internal static class SyntaxError
             return Diagnostic.Error(span, error.Message, expected);
         }
 
-        if (offset == 0)
+        // No keyword matched (a partial match such as `F` fails after its first letter): the first word is
+        // not a directive.
+        var first = WordAt(text, 0);
+        if (offset <= first.Length && expected.Contains("FROM") && expected.Contains("RUN"))
         {
-            return Diagnostic.Error(span, UnknownDirective(word), Keywords.Leading);
+            return Diagnostic.Error(line.Span(0, first.Length), UnknownDirective(first), Keywords.Leading);
         }
 
         var keywords = expected.Where(e => e.Length > 0 && e.All(c => char.IsAsciiLetterUpper(c))).ToList();
@@ -94,6 +103,26 @@ internal static class SyntaxError
         if (offset >= text.Length || text[offset] is ' ' or '\t') return offset;
         while (offset > 0 && text[offset - 1] is not (' ' or '\t')) offset--;
         return offset;
+    }
+
+    private static int? UnclosedQuote(string text)
+    {
+        int? open = null;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (open is int start)
+            {
+                if (text[start] == '"' && c == '\\') i++;
+                else if (c == text[start]) open = null;
+            }
+            else if (c is '"' or '\'')
+            {
+                open = i;
+            }
+        }
+
+        return open;
     }
 
     private static string Describe(Expected<char> expected) =>

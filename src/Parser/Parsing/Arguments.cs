@@ -9,8 +9,8 @@ namespace Layer.Parser;
 /// </summary>
 internal static class Arguments
 {
-    public static IReadOnlyList<KeyValue> Pairs(LineMap map, IEnumerable<(Piece Key, Piece Value)> pairs) =>
-        [.. pairs.Select(p => new KeyValue(p.Key.Value, map.Argument(p.Value), map.Span(p.Key.Start, p.Value.End)))];
+    public static IReadOnlyList<KeyValue> Pairs(LineMap map, IEnumerable<(Piece Key, Piece Value, bool DockerForm)> pairs) =>
+        [.. pairs.Select(p => new KeyValue(p.Key.Value, map.Argument(p.Value), map.Span(p.Key.Start, p.Value.End)) { DockerForm = p.DockerForm })];
 
     public static IReadOnlyList<Argument> VariableNames(LineMap map, IEnumerable<Piece> names, List<Diagnostic> diagnostics)
     {

@@ -59,8 +59,14 @@ internal static class Grammar
     private static Parser<char, Piece> Located(Parser<char, string> value) =>
         Map((start, text, end) => new Piece(text, start, end), CurrentOffset, value, CurrentOffset);
 
-    /// <summary>A blank then a word; labelled so that a missing argument reads "expected a path".</summary>
-    private static Parser<char, Piece> Argument(string label) => Blanks.Then(Word).Labelled(label);
+    /// <summary>
+    /// A blank then a word. Only the blank carries the label, so a missing argument reads "expected a
+    /// path" while a failure inside the word (an unclosed quote) keeps its own expectation.
+    /// </summary>
+    private static Parser<char, Piece> Argument(string label) => Blanks.Labelled(label).Then(Word);
+
+    /// <summary>A word that must be here, labelled only for its absence (see <see cref="Argument"/>).</summary>
+    private static Parser<char, Piece> WordNamed(string label) => Lookahead(Token(c => c is not (' ' or '\t'))).Labelled(label).Then(Word);
 
     private static Parser<char, Unit> Keyword(string keyword) => Try(String(keyword).Before(WordEnd)).IgnoreResult().Labelled(keyword);
 
@@ -72,21 +78,21 @@ internal static class Grammar
 
     // ---- KEY=VALUE pairs (ENV, LABEL) --------------------------------------------------------------------
 
-    private static Parser<char, (Piece Key, Piece Value)> Pair(Parser<char, string> key) =>
+    private static Parser<char, (Piece Key, Piece Value, bool DockerForm)> Pair(Parser<char, string> key) =>
         Map(
-            (k, v) => (k, v),
+            (k, v) => (k, v, false),
             Located(key),
             Char('=').Labelled("=").Then(Located(WordValue.Or(Return("")))));
 
-    private static readonly Parser<char, IEnumerable<(Piece Key, Piece Value)>> EnvPairs =
+    private static readonly Parser<char, IEnumerable<(Piece Key, Piece Value, bool DockerForm)>> EnvPairs =
         Pair(Name).SeparatedAtLeastOnce(Blanks);
 
     /// <summary>Docker's <c>ENV KEY value with spaces</c>: one pair, the value is the rest of the line.</summary>
-    private static readonly Parser<char, IEnumerable<(Piece Key, Piece Value)>> DockerEnvPair =
+    private static readonly Parser<char, IEnumerable<(Piece Key, Piece Value, bool DockerForm)>> DockerEnvPair =
         Map(
-            (key, value) => (IEnumerable<(Piece, Piece)>)[(key, value)],
+            (key, value) => (IEnumerable<(Piece, Piece, bool)>)[(key, value, true)],
             Located(Name).Labelled("a variable name"),
-            Blanks.Then(OneOf(Try(Word.Before(End)), RestOfLine)).Labelled("a value"));
+            Blanks.Labelled("a value").Then(OneOf(Try(Word.Before(End)), RestOfLine)));
 
     // ---- SKIP REMAINING IF conditions --------------------------------------------------------------------
 
@@ -101,7 +107,7 @@ internal static class Grammar
             (variable, comparison) => (variable, comparison),
             Located(Token(c => c is not (' ' or '\t' or '=' or '!')).AtLeastOnceString()).Labelled("a condition such as GIT_BRANCH=main"),
             Try(OptionalBlanks.Then(Operator))
-                .Then(OptionalBlanks.Then(Word.Labelled("a value")), (op, value) => (op, value))
+                .Then(OptionalBlanks.Then(WordNamed("a value")), (op, value) => (op, value))
                 .Optional());
 
     private static readonly Parser<char, Unit> And = Try(Blanks.Then(Keyword("AND")).Then(Blanks));
@@ -122,7 +128,7 @@ internal static class Grammar
 
     private static readonly Parser<char, Build> Run = Directive(
         Keyword("RUN"),
-        Map((kind, command) => (kind, command), RunModifier, Blanks.Then(RestOfLine).Labelled("a shell command")),
+        Map((kind, command) => (kind, command), RunModifier, Blanks.Labelled("a shell command").Then(RestOfLine)),
         run => (m, _) => new RunInstruction(m.Whole, run.kind, m.Argument(run.command)));
 
     private static readonly Parser<char, Build> Copy = Directive(
@@ -132,32 +138,31 @@ internal static class Grammar
             ? new CopyInstruction(m.Whole, [m.Argument(paths[0])], null)
             : new CopyInstruction(m.Whole, [.. paths.SkipLast(1).Select(m.Argument)], m.Argument(paths[^1])));
 
-    private static readonly Parser<char, (bool IsDefault, Piece Piece)> CloneItem =
-        Blanks.Then(Map(
-            (isDefault, piece) => (isDefault.HasValue, piece),
-            Try(String("DEFAULT=")).Optional(),
-            Word)).Labelled("a path");
-
+    // `DEFAULT=branch` is told apart from paths after parsing (a word that starts with it).
     private static readonly Parser<char, Build> Clone = Directive(
         Keyword("CLONE"),
-        Map((repository, items) => (repository, items: items.ToList()), Argument("a repository URL"), CloneItem.AtLeastOnce())
-            .Assert(c => c.items.Count(i => !i.IsDefault) > 0, "CLONE needs a destination after the repository")
-            .Assert(c => c.items.Count(i => i.IsDefault) <= 1, "CLONE takes one DEFAULT=branch at most"),
+        Map((repository, items) => (repository, items: items.ToList()), Argument("a repository URL"), Argument("a path").AtLeastOnce())
+            .Assert(c => c.items.Any(i => !IsDefault(i)), "CLONE needs a destination after the repository")
+            .Assert(c => c.items.Count(IsDefault) <= 1, "CLONE takes one DEFAULT=branch at most"),
         clone => (m, _) =>
         {
-            var paths = clone.items.Where(i => !i.IsDefault).Select(i => m.Argument(i.Piece)).ToList();
-            var branch = clone.items.Where(i => i.IsDefault).Select(i => m.Argument(i.Piece, "DEFAULT=".Length, i.Piece.Value["DEFAULT=".Length..])).FirstOrDefault();
+            var paths = clone.items.Where(i => !IsDefault(i)).Select(m.Argument).ToList();
+            var branch = clone.items.Where(IsDefault).Select(i => m.Argument(i with { Value = i.Value[DefaultPrefix.Length..], Start = i.Start + DefaultPrefix.Length })).FirstOrDefault();
             return new CloneInstruction(m.Whole, m.Argument(clone.repository), branch, paths[..^1], paths[^1]);
         });
 
+    private const string DefaultPrefix = "DEFAULT=";
+
+    private static bool IsDefault(Piece piece) => piece.Value.StartsWith(DefaultPrefix, StringComparison.Ordinal);
+
     private static readonly Parser<char, Build> Env = Directive(
         Keyword("ENV"),
-        Blanks.Then(OneOf(Try(Lookahead(Name.Then(Char('=')))).Then(EnvPairs), DockerEnvPair)).Labelled("KEY=VALUE"),
+        Blanks.Labelled("KEY=VALUE").Then(OneOf(Try(Lookahead(Name.Then(Char('=')))).Then(EnvPairs), DockerEnvPair)),
         pairs => (m, _) => new EnvInstruction(m.Whole, Arguments.Pairs(m, pairs)));
 
     private static readonly Parser<char, Build> Label = Directive(
         Keyword("LABEL"),
-        Blanks.Then(Pair(LabelKey).SeparatedAtLeastOnce(Blanks)).Labelled("key=value"),
+        Blanks.Labelled("key=value").Then(Pair(LabelKey).SeparatedAtLeastOnce(Blanks)),
         pairs => (m, _) => new LabelInstruction(m.Whole, Arguments.Pairs(m, pairs)));
 
     private static Parser<char, Build> NameList(InstructionKind kind, params string[] keywords) => Directive(
@@ -195,7 +200,7 @@ internal static class Grammar
 
     private static readonly Parser<char, Build> SkipRemainingIf = Directive(
         KeywordSequence("SKIP", "REMAINING", "IF"),
-        Blanks.Then(Condition.SeparatedAtLeastOnce(And)).Labelled("a condition such as GIT_BRANCH=main"),
+        Blanks.Labelled("a condition such as GIT_BRANCH=main").Then(Condition.SeparatedAtLeastOnce(And)),
         conditions => (m, d) => new SkipRemainingIfInstruction(m.Whole, Arguments.Conditions(m, conditions, d)));
 
     private static readonly Parser<char, Build> Button = Directive(

@@ -51,8 +51,4 @@ internal static class LineMapExtensions
     /// <summary>The argument a piece of this line stands for, with its raw text and physical span.</summary>
     public static Argument Argument(this LineMap map, Piece piece) =>
         new(piece.Value, map.Text[piece.Start..piece.End], map.Span(piece.Start, piece.End));
-
-    /// <summary>An argument for the part of a piece after its first <paramref name="skip"/> characters (e.g. after DEFAULT=).</summary>
-    public static Argument Argument(this LineMap map, Piece piece, int skip, string value) =>
-        new(value, map.Text[(piece.Start + skip)..piece.End], map.Span(piece.Start + skip, piece.End));
 }

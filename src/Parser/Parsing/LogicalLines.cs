@@ -72,14 +72,26 @@ internal static class LogicalLines
                 index++;
             }
 
-            map.Complete(buffer.ToString().TrimEnd(' ', '\t'));
+            map.Complete(TrimEnd(buffer.ToString()));
             result.Add(map);
         }
 
         return result;
     }
 
-    private static string TrimCarriageReturn(string line) => line.EndsWith('\r') ? line[..^1] : line;
+    private static string TrimCarriageReturn(string line) => line.TrimEnd('\r');
+
+    /// <summary>
+    /// Trailing blanks go, and so does a backslash left at the very end (from <c>\\</c> before the end of
+    /// the file): printed back, it would read as a continuation, and the canonical form must read back
+    /// as the same instruction.
+    /// </summary>
+    private static string TrimEnd(string text)
+    {
+        text = text.TrimEnd(' ', '\t', '\r');
+        while (text.EndsWith('\\')) text = text[..^1].TrimEnd(' ', '\t', '\r');
+        return text;
+    }
 
     private static int Indentation(string line)
     {
@@ -92,7 +104,7 @@ internal static class LogicalLines
     private static int ContinuationStart(string line)
     {
         var end = line.Length;
-        while (end > 0 && line[end - 1] is ' ' or '\t') end--;
+        while (end > 0 && line[end - 1] is ' ' or '\t' or '\r') end--;
         return end > 0 && line[end - 1] == '\\' ? end - 1 : -1;
     }
 }

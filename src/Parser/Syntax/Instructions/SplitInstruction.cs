@@ -6,5 +6,5 @@ public sealed record SplitInstruction(SourceSpan Span, bool Unordered, int Count
     public override InstructionKind Kind => InstructionKind.Split;
 
     protected override IEnumerable<string> CanonicalArguments() =>
-        Unordered ? ["UNORDERED", Count.ToString(System.Globalization.CultureInfo.InvariantCulture)] : [Count.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        Unordered ? ["UNORDERED", CountArgument.Raw] : [CountArgument.Raw];
 }

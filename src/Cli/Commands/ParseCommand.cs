@@ -1,0 +1,135 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Layer.Parser;
+
+namespace Layer.Cli.Commands;
+
+/// <summary>`layer parse [--json] FILE`: show the syntax tree of one Layerfile.</summary>
+internal static class ParseCommand
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase), new SpanConverter() },
+        WriteIndented = true,
+    };
+
+    public static Command Create()
+    {
+        var file = new Argument<string>("file") { Description = "The Layerfile to parse" };
+        var json = new Option<bool>("--json")
+        {
+            Description = "Print the tree as JSON: each instruction's kind, line, column, canonical text and typed arguments, then the diagnostics",
+        };
+        var command = new Command(
+            "parse",
+            "Show how Layer reads a Layerfile: one line per instruction with its position and canonical form\n" +
+            "(the text the build cache is keyed on), or the whole tree as JSON with --json.\n" +
+            "Exits 1 when the file has errors (they are printed, or included in the JSON).");
+        command.Arguments.Add(file);
+        command.Options.Add(json);
+        command.SetAction(result => Run(result.GetRequiredValue(file), result.GetValue(json), result.InvocationConfiguration.Output, result.InvocationConfiguration.Error));
+        return command;
+    }
+
+    private static int Run(string file, bool json, TextWriter output, TextWriter error)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine($"layer parse: cannot read {file}: {e.Message}");
+            return 1;
+        }
+
+        var result = LayerfileParser.Parse(text, file);
+        if (json)
+        {
+            var tree = new JsonObject
+            {
+                ["path"] = file,
+                ["instructions"] = new JsonArray([.. result.Layerfile.Instructions.Select(Instruction)]),
+                ["diagnostics"] = Diagnostics(result.Diagnostics),
+            };
+            output.WriteLine(tree.ToJsonString(Options));
+        }
+        else
+        {
+            foreach (var instruction in result.Layerfile.Instructions)
+            {
+                output.WriteLine($"{instruction.Span.Line,5}:{instruction.Span.Column,-3} {instruction.Canonical}");
+            }
+
+            foreach (var diagnostic in result.Diagnostics)
+            {
+                error.WriteLine(DiagnosticFormatter.Format(diagnostic, text));
+            }
+        }
+
+        return result.HasErrors ? 1 : 0;
+    }
+
+    /// <summary>An instruction as JSON: kind, position, canonical text, and its typed arguments (the record's own properties).</summary>
+    private static JsonObject Instruction(Instruction instruction)
+    {
+        var arguments = JsonSerializer.SerializeToNode(instruction, instruction.GetType(), Options)!.AsObject();
+        foreach (var shared in new[] { "span", "kind", "canonical", "runKind", "listKind", "singleKind" })
+        {
+            arguments.Remove(shared);
+        }
+
+        var node = new JsonObject { ["kind"] = Keywords.Of(instruction.Kind) };
+        AddSpan(node, instruction.Span);
+        node["canonical"] = instruction.Canonical;
+        node["arguments"] = arguments;
+        return node;
+    }
+
+    /// <summary>Diagnostics as JSON (also used by `layer graph --format json`).</summary>
+    internal static JsonArray Diagnostics(IEnumerable<Diagnostic> diagnostics) =>
+        new([.. diagnostics.Select(d =>
+        {
+            var node = new JsonObject
+            {
+                ["severity"] = d.Severity == Severity.Error ? "error" : "warning",
+                ["file"] = d.Span.File,
+            };
+            AddSpan(node, d.Span);
+            node["message"] = d.Message;
+            node["expected"] = new JsonArray([.. d.Expected.Select(e => (JsonNode)e)]);
+            return (JsonNode)node;
+        })]);
+
+    internal static string ToJson(JsonNode node) => node.ToJsonString(Options);
+
+    private static void AddSpan(JsonObject node, SourceSpan span)
+    {
+        node["line"] = span.Line;
+        node["column"] = span.Column;
+        node["endLine"] = span.EndLine;
+        node["endColumn"] = span.EndColumn;
+    }
+
+    /// <summary>Spans inside arguments drop the file name, which the enclosing document already gives.</summary>
+    private sealed class SpanConverter : JsonConverter<SourceSpan>
+    {
+        public override SourceSpan Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            throw new NotSupportedException("spans are only written");
+
+        public override void Write(Utf8JsonWriter writer, SourceSpan value, JsonSerializerOptions options)
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("line", value.Line);
+            writer.WriteNumber("column", value.Column);
+            writer.WriteNumber("endLine", value.EndLine);
+            writer.WriteNumber("endColumn", value.EndColumn);
+            writer.WriteEndObject();
+        }
+    }
+}
