@@ -1,9 +1,6 @@
-using System.Text.Json.Serialization;
-
 namespace Layer.Fs.Tracking;
 
 /// <summary>What a step was seen doing to one path (DESIGN.md, "A read set holds observations").</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ObservationKind>))]
 public enum ObservationKind
 {
     /// <summary>The file's bytes were read: <see cref="Observation.Hash"/> is BLAKE3 of the whole file.</summary>
@@ -20,7 +17,6 @@ public enum ObservationKind
 }
 
 /// <summary>The type of a file as observations record it.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<EntryType>))]
 public enum EntryType
 {
     File,

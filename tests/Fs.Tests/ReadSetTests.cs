@@ -1,0 +1,114 @@
+using Layer.Fs.Tracking;
+
+namespace Layer.Fs.Tests;
+
+/// <summary>The model, hashing and validation without a mount.</summary>
+public sealed class ReadSetTests
+{
+    private sealed class CountingCache : IContentHashCache
+    {
+        public readonly Dictionary<(string, FileStamp), string> Entries = new();
+        public int Hits;
+
+        public bool TryGet(string path, FileStamp stamp, out string hash)
+        {
+            var found = Entries.TryGetValue((path, stamp), out hash!);
+            if (found) Hits++;
+            return found;
+        }
+
+        public void Store(string path, FileStamp stamp, string hash) => Entries[(path, stamp)] = hash;
+    }
+
+    [Fact]
+    public void A_read_set_round_trips_through_json()
+    {
+        var set = new ReadSet(new[]
+        {
+            new Observation(ObservationKind.Content, "a b/ü.txt") { Hash = "00ff", Metadata = new FileMetadata(EntryType.File, 0x1A4, 3, null) },
+            new Observation(ObservationKind.Metadata, "l") { Metadata = new FileMetadata(EntryType.Symlink, 0x1FF, 1, "x") },
+            new Observation(ObservationKind.Absent, "gone"),
+            new Observation(ObservationKind.Listing, ".") { Hash = "abcd", Unstable = true },
+        });
+        var json = set.ToJson();
+        Assert.Contains("\"kind\":\"content\"", json);
+        Assert.Contains("\"type\":\"symlink\"", json);
+        Assert.Equal(set, ReadSet.FromJson(json));
+        Assert.False(ReadSet.FromJson(json).IsStable);
+    }
+
+    [HostFact(Needs.Root)]
+    public void Validation_uses_the_hash_cache_and_still_catches_changes()
+    {
+        var dir = Directory.CreateTempSubdirectory("layer-validate-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "f"), "one");
+            var set = new ReadSet(new[]
+            {
+                new Observation(ObservationKind.Content, "f")
+                {
+                    Hash = Blake3.Hasher.Hash("one"u8).ToString(),
+                    Metadata = new FileMetadata(EntryType.File, (int)File.GetUnixFileMode(Path.Combine(dir, "f")), 3, null),
+                },
+            });
+            var cache = new CountingCache();
+            Assert.True(ReadSetValidator.Validate(dir, set, cache).Holds);
+            Assert.True(ReadSetValidator.Validate(dir, set, cache).Holds);
+            Assert.Equal(1, cache.Hits);
+
+            // Same size, different bytes: the stamp changes (mtime/ctime), so the cache cannot hide it.
+            File.WriteAllText(Path.Combine(dir, "f"), "two");
+            var result = ReadSetValidator.Validate(dir, set, cache);
+            Assert.Equal("its content changed", Assert.Single(result.Mismatches).Reason);
+
+            File.Delete(Path.Combine(dir, "f"));
+            Assert.Equal("it no longer exists", Assert.Single(ReadSetValidator.Validate(dir, set).Mismatches).Reason);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_listing_hash_depends_on_names_and_types_not_order()
+    {
+        static Layer.Fs.Host.HostDirEntry E(string name, byte type) => new(System.Text.Encoding.UTF8.GetBytes(name), 1, type);
+        var a = ObservationHashing.ListingHash(new[] { E(".", 4), E("x", 8), E("y", 4) });
+        var b = ObservationHashing.ListingHash(new[] { E("y", 4), E("x", 8), E("..", 4) });
+        var renamed = ObservationHashing.ListingHash(new[] { E("x", 8), E("z", 4) });
+        var retyped = ObservationHashing.ListingHash(new[] { E("x", 10), E("y", 4) });
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, renamed);
+        Assert.NotEqual(a, retyped);
+        Assert.Equal(64, a.Length);
+    }
+
+    [Fact]
+    public void Metadata_keeps_no_directory_size_and_targets_only_for_links()
+    {
+        Assert.Equal(new FileMetadata(EntryType.Directory, 0x1ED, 0, null), ObservationHashing.Metadata(0x41ED, 4096, "ignored"));
+        Assert.Equal(new FileMetadata(EntryType.File, 0x180, 12, null), ObservationHashing.Metadata(0x8180, 12, "ignored"));
+        Assert.Equal(new FileMetadata(EntryType.Symlink, 0x1FF, 3, "a/b"), ObservationHashing.Metadata(0xA1FF, 3, "a/b"));
+    }
+
+    [Fact]
+    public void The_tracker_merges_metadata_into_content_and_flags_disagreement()
+    {
+        var tracker = new ReadTracker();
+        Assert.Throws<InvalidOperationException>(() => tracker.EndEpoch());
+        var epoch = tracker.BeginEpoch();
+        Assert.Throws<InvalidOperationException>(() => tracker.BeginEpoch());
+        var meta = new FileMetadata(EntryType.File, 0x1A4, 3, null);
+        tracker.Record(epoch, new Observation(ObservationKind.Metadata, "a") { Metadata = meta });
+        tracker.Record(epoch, new Observation(ObservationKind.Content, "a") { Hash = "h", Metadata = meta });
+        tracker.Record(epoch, new Observation(ObservationKind.Listing, "d") { Hash = "1" });
+        tracker.Record(epoch, new Observation(ObservationKind.Listing, "d") { Hash = "2" });
+        tracker.Record(epoch - 1, new Observation(ObservationKind.Absent, "old epoch"));
+        var set = tracker.EndEpoch();
+        Assert.Equal(new[] { (ObservationKind.Content, "a", false), (ObservationKind.Listing, "d", true) },
+            set.Observations.Select(o => (o.Kind, o.Path, o.Unstable)));
+        Assert.False(tracker.InEpoch);
+    }
+}
