@@ -21,22 +21,12 @@ internal static class UserDatabase
                 return new Account(fields[0], uint.Parse(fields[2]), gid, fields[5], Groups(fields[0], gid));
             }
         }
-        if (numeric) return new Account(user, uid, uid, "/", [uid]);
+        // A minimal root disk may have no /etc/passwd at all: root still is root.
+        if (numeric) return uid == 0 ? new Account("root", 0, 0, "/root", [0]) : new Account(user, uid, uid, "/", [uid]);
         throw new UserNotFoundException($"no user '{user}' in the guest's /etc/passwd");
     }
 
-    public static Account Current()
-    {
-        var uid = Interop.Sys.geteuid();
-        try
-        {
-            return Resolve(uid.ToString());
-        }
-        catch (IOException)
-        {
-            return new Account(uid == 0 ? "root" : uid.ToString(), uid, uid, uid == 0 ? "/root" : "/", [uid]);
-        }
-    }
+    public static Account Current() => Resolve(Interop.Sys.geteuid().ToString());
 
     private static uint[] Groups(string name, uint primary)
     {
