@@ -206,7 +206,10 @@ internal static class Grammar
     private static readonly Parser<char, Build> Button = Directive(
         Keyword("BUTTON"),
         Blanks.Then(RestOfLine).Optional(),
-        message => (m, _) => new ButtonInstruction(m.Whole, message.HasValue ? m.Argument(message.Value) : null));
+        // The message is display text: its blanks are folded so that re-wrapping it changes nothing.
+        message => (m, _) => new ButtonInstruction(m.Whole, message.HasValue ? m.Argument(message.Value) with { Value = Fold(message.Value.Value) } : null));
+
+    private static string Fold(string text) => string.Join(' ', text.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries));
 
     private static readonly Parser<char, Build> ExposeWebsite =
         Keyword("WEBSITE").Then(Map(
