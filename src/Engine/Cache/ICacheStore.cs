@@ -1,0 +1,22 @@
+namespace Layer.Engine.Cache;
+
+/// <summary>
+/// The step cache. A lookup that finds nothing is an empty list (a miss), never an exception; an
+/// exception means the store itself failed. Writes are atomic: a reader sees an entry whole or not at all.
+/// </summary>
+public interface ICacheStore : IDisposable
+{
+    /// <summary>The candidates stored under <paramref name="key"/>, most recently used first.</summary>
+    IReadOnlyList<CacheEntry> Candidates(string key);
+
+    /// <summary>Records an entry. Call only once its layer is committed on disk.</summary>
+    void Add(CacheEntry entry);
+
+    /// <summary>Marks an entry used now (least recently used entries are pruned first).</summary>
+    void Touch(string id, DateTime when);
+
+    IReadOnlyList<CacheEntry> All();
+
+    /// <summary>Removes entries; unknown ids are ignored.</summary>
+    void Remove(IEnumerable<string> ids);
+}

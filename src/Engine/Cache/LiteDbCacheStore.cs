@@ -1,0 +1,85 @@
+using LiteDB;
+
+namespace Layer.Engine.Cache;
+
+/// <summary>
+/// The step cache in one LiteDB file. Opened in shared mode: LiteDB then takes a system-wide lock per
+/// operation, so two <c>layer run</c>s on one cache both read and write safely. Each write is one
+/// LiteDB transaction (journaled), so a crash leaves the previous state or the new one, never half.
+/// Documents are mapped by hand with a private mapper, never <c>BsonMapper.Global</c>.
+/// </summary>
+public sealed class LiteDbCacheStore : ICacheStore
+{
+    private const string Steps = "steps";
+    private readonly LiteDatabase _db;
+    private readonly ILiteCollection<BsonDocument> _steps;
+
+    private LiteDbCacheStore(LiteDatabase db)
+    {
+        _db = db;
+        _steps = db.GetCollection(Steps);
+        _steps.EnsureIndex("key");
+    }
+
+    /// <summary>Opens (or creates) the index file at <paramref name="path"/>.</summary>
+    public static LiteDbCacheStore Open(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var connection = new ConnectionString { Filename = path, Connection = ConnectionType.Shared, Upgrade = true };
+        return new LiteDbCacheStore(new LiteDatabase(connection, new BsonMapper()));
+    }
+
+    /// <summary>A store on a stream (tests).</summary>
+    internal static LiteDbCacheStore Open(Stream stream) => new(new LiteDatabase(stream, new BsonMapper()));
+
+    public IReadOnlyList<CacheEntry> Candidates(string key) =>
+        _steps.Find(Query.EQ("key", key)).Select(FromDocument)
+            .OrderByDescending(e => e.LastUsed).ThenByDescending(e => e.Created).ToList();
+
+    public void Add(CacheEntry entry) => _steps.Upsert(ToDocument(entry));
+
+    public void Touch(string id, DateTime when)
+    {
+        var document = _steps.FindById(id);
+        if (document is null) return;
+        document["lastUsed"] = when;
+        _steps.Update(document);
+    }
+
+    public IReadOnlyList<CacheEntry> All() => _steps.FindAll().Select(FromDocument).OrderBy(e => e.Created).ToList();
+
+    public void Remove(IEnumerable<string> ids)
+    {
+        foreach (var id in ids) _steps.Delete(id);
+    }
+
+    public void Dispose() => _db.Dispose();
+
+    private static BsonDocument ToDocument(CacheEntry e) => new()
+    {
+        ["_id"] = e.Id,
+        ["key"] = e.Key,
+        ["layer"] = e.LayerId,
+        ["reads"] = e.ReadSetJson,
+        ["instruction"] = e.Instruction,
+        ["layerfile"] = e.Layerfile,
+        ["line"] = e.Line,
+        ["seconds"] = e.Seconds,
+        ["created"] = e.Created,
+        ["lastUsed"] = e.LastUsed,
+    };
+
+    private static CacheEntry FromDocument(BsonDocument d) => new()
+    {
+        Id = d["_id"].AsString,
+        Key = d["key"].AsString,
+        LayerId = d["layer"].AsString,
+        ReadSetJson = d["reads"].AsString,
+        Instruction = d["instruction"].AsString,
+        Layerfile = d["layerfile"].AsString,
+        Line = d["line"].AsInt32,
+        Seconds = d["seconds"].AsDouble,
+        Created = d["created"].AsDateTime.ToUniversalTime(),
+        LastUsed = d["lastUsed"].AsDateTime.ToUniversalTime(),
+    };
+}

@@ -1,0 +1,132 @@
+using System.Text;
+using Layer.Fs.Tracking;
+
+namespace Layer.Engine.Cache;
+
+/// <summary>
+/// Content hashes by file stamp for one workspace, as git's index keeps them: validation re-hashes only
+/// the files whose stamp (device, inode, size, mtime, ctime) changed. Loaded whole at start, saved whole
+/// by an atomic rename at the end; a missing or damaged file is an empty cache, never an error.
+/// <para>
+/// Racy stamps: a file written within the timestamp granularity of the moment it was hashed could change
+/// again without its stamp changing. Like git, such a stamp is not remembered: only files whose mtime
+/// and ctime are older than <see cref="RacyWindow"/> at hashing time are stored.
+/// </para>
+/// </summary>
+public sealed class StatHashCache : IContentHashCache
+{
+    private const string Magic = "layer.stathash.v1";
+    internal static readonly TimeSpan RacyWindow = TimeSpan.FromSeconds(2);
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, (FileStamp Stamp, string Hash)> _entries;
+    private readonly string? _path;
+    private readonly Func<DateTime> _now;
+    private bool _dirty;
+
+    private StatHashCache(string? path, Dictionary<string, (FileStamp, string)> entries, Func<DateTime> now)
+    {
+        _path = path;
+        _entries = entries;
+        _now = now;
+    }
+
+    /// <summary>The cache file for the workspace <paramref name="hostRoot"/> under <paramref name="folder"/>.</summary>
+    public static StatHashCache Load(string folder, string hostRoot)
+    {
+        var name = Convert.ToHexStringLower(Blake3.Hasher.Hash(Encoding.UTF8.GetBytes(Path.GetFullPath(hostRoot))).AsSpan()[..16]);
+        var path = Path.Combine(folder, name + ".stathash");
+        return new StatHashCache(path, Read(path), () => DateTime.UtcNow);
+    }
+
+    /// <summary>A cache that lives in memory only.</summary>
+    public static StatHashCache InMemory(Func<DateTime>? now = null) => new(null, new(StringComparer.Ordinal), now ?? (() => DateTime.UtcNow));
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock) return _entries.Count;
+        }
+    }
+
+    public bool TryGet(string path, FileStamp stamp, out string hash)
+    {
+        lock (_lock)
+        {
+            if (_entries.TryGetValue(path, out var entry) && entry.Stamp == stamp)
+            {
+                hash = entry.Hash;
+                return true;
+            }
+        }
+
+        hash = "";
+        return false;
+    }
+
+    public void Store(string path, FileStamp stamp, string hash)
+    {
+        var horizon = (_now() - RacyWindow - DateTime.UnixEpoch).Ticks * 100;
+        if (stamp.MtimeNs >= horizon || stamp.CtimeNs >= horizon) return;
+        lock (_lock)
+        {
+            _entries[path] = (stamp, hash);
+            _dirty = true;
+        }
+    }
+
+    /// <summary>Writes the cache if it changed (temp file, then rename: readers never see half a file).</summary>
+    public void Save()
+    {
+        if (_path is null) return;
+        lock (_lock)
+        {
+            if (!_dirty) return;
+            Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+            var temporary = $"{_path}.{Environment.ProcessId}.tmp";
+            using (var writer = new BinaryWriter(File.Create(temporary), Encoding.UTF8))
+            {
+                writer.Write(Magic);
+                writer.Write(_entries.Count);
+                foreach (var (path, (s, hash)) in _entries)
+                {
+                    writer.Write(path);
+                    writer.Write(s.Device);
+                    writer.Write(s.Inode);
+                    writer.Write(s.Size);
+                    writer.Write(s.MtimeNs);
+                    writer.Write(s.CtimeNs);
+                    writer.Write(hash);
+                }
+            }
+
+            File.Move(temporary, _path, overwrite: true);
+            _dirty = false;
+        }
+    }
+
+    private static Dictionary<string, (FileStamp, string)> Read(string path)
+    {
+        var entries = new Dictionary<string, (FileStamp, string)>(StringComparer.Ordinal);
+        try
+        {
+            using var reader = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
+            if (reader.ReadString() != Magic) return entries;
+            var count = reader.ReadInt32();
+            for (var i = 0; i < count; i++)
+            {
+                var name = reader.ReadString();
+                var stamp = new FileStamp(reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64());
+                entries[name] = (stamp, reader.ReadString());
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException)
+        {
+            // Missing or damaged: start empty; the worst case is re-hashing.
+            entries.Clear();
+        }
+
+        return entries;
+    }
+}

@@ -1,0 +1,38 @@
+using Layer.Parser;
+
+namespace Layer.Engine.Planning;
+
+/// <summary>A COPY resolved against the repository: sources as repository-relative paths, an absolute guest target.</summary>
+public sealed record CopyPaths(IReadOnlyList<string> Sources, string Destination);
+
+/// <summary>One instruction that does something in the VM (RUN, COPY), with the environment it runs in.</summary>
+public sealed record PlannedStep(Instruction Instruction, StepEnvironment Environment, CopyPaths? Copy = null)
+{
+    public int Line => Instruction.Span.Line;
+}
+
+/// <summary>
+/// Steps that are cached together: one snapshot at the end. Each step is its own unit unless
+/// <c>CHECKPOINT disabled</c> groups several until the next <c>CHECKPOINT</c> (or the end).
+/// <see cref="Instructions"/> are every instruction the unit covers (ENV, WORKDIR... included), for the key.
+/// </summary>
+public sealed record PlannedUnit(IReadOnlyList<PlannedStep> Steps, IReadOnlyList<Instruction> Instructions, StepEnvironment Environment)
+{
+    public int Line => Steps[0].Line;
+
+    /// <summary>The canonical texts that go into the unit's key.</summary>
+    public IEnumerable<string> Canonical => Instructions.Select(i => i.Canonical);
+}
+
+/// <summary>
+/// A Layerfile turned into what the runner does: the base to start from, the units in order, and what
+/// SKIP REMAINING IF cut off. Everything that does not need a VM is decided here.
+/// </summary>
+public sealed record Plan(
+    string Layerfile,
+    FromTarget From,
+    int? MemoryMiB,
+    IReadOnlyList<PlannedUnit> Units,
+    IReadOnlyList<PlannedStep> NotRun,
+    SkipRemainingIfInstruction? SkippedAt,
+    StepEnvironment Final);

@@ -1,0 +1,194 @@
+using System.Text.RegularExpressions;
+using Layer.Parser;
+
+namespace Layer.Engine.Planning;
+
+/// <summary>
+/// Turns a parsed Layerfile into a <see cref="Plan"/>: folds ENV, WORKDIR, USER, BUILD ENV, SECRET ENV
+/// and SETUP FILE into each step's environment, groups steps into cache units by CHECKPOINT, resolves
+/// COPY paths inside the repository, and evaluates SKIP REMAINING IF (its variables are all known
+/// before anything runs).
+/// </summary>
+public static class Planner
+{
+    /// <summary>Directives of the language that a later version runs; until then a run stops at their line.</summary>
+    private static readonly HashSet<InstructionKind> NotYetSupported =
+    [
+        InstructionKind.RunBackground, InstructionKind.RunRepeatable, InstructionKind.Split, InstructionKind.Wait,
+        InstructionKind.Cache, InstructionKind.ExposeWebsite, InstructionKind.ExposeTcp, InstructionKind.Button,
+        InstructionKind.Clone, InstructionKind.Artifact,
+    ];
+
+    /// <param name="layerfile">The parsed file (without errors).</param>
+    /// <param name="repositoryRoot">The folder shared with the VM; COPY sources must stay inside it.</param>
+    /// <param name="inherited">The final environment of the parent Layerfile, or <see cref="StepEnvironment.Initial"/>.</param>
+    /// <param name="buildEnv">BUILD ENV values by name (from --env, else the host environment).</param>
+    /// <exception cref="PlanException">An instruction cannot run as written.</exception>
+    public static Plan Make(Layerfile layerfile, string repositoryRoot, StepEnvironment inherited, Func<string, string?> buildEnv)
+    {
+        var from = layerfile.From ?? throw PlanException.At(new SourceSpan(layerfile.Path, 1, 1, 1, 1), "the Layerfile has no FROM");
+        var layerfileFolder = RepositoryPath(repositoryRoot, Path.GetDirectoryName(Path.GetFullPath(layerfile.Path))!);
+        var environment = inherited;
+        int? memory = null;
+        var units = new List<PlannedUnit>();
+        var pendingSteps = new List<PlannedStep>();
+        var pendingInstructions = new List<Instruction>();
+        StepEnvironment? unitStart = null;
+        var autoCheckpoint = true;
+        var notRun = new List<PlannedStep>();
+        SkipRemainingIfInstruction? skippedAt = null;
+
+        void Close()
+        {
+            if (pendingSteps.Count == 0) return;
+            units.Add(new PlannedUnit(pendingSteps.ToList(), pendingInstructions.ToList(), unitStart!));
+            pendingSteps.Clear();
+            pendingInstructions.Clear();
+            unitStart = null;
+        }
+
+        foreach (var instruction in layerfile.Instructions)
+        {
+            if (NotYetSupported.Contains(instruction.Kind))
+            {
+                throw PlanException.At(instruction.Span,
+                    $"{Keywords.Of(instruction.Kind)} is not supported by `layer run` yet (it parses; running it comes in a later version)");
+            }
+
+            if (skippedAt is not null)
+            {
+                if (instruction.Kind is InstructionKind.Run or InstructionKind.Copy) notRun.Add(new PlannedStep(instruction, environment));
+                continue;
+            }
+
+            switch (instruction)
+            {
+                case FromInstruction:
+                case LabelInstruction:
+                    break;
+                case MemoryInstruction m:
+                    memory = (int)Math.Clamp(m.Bytes / (1024 * 1024), 64, 64 * 1024);
+                    break;
+                case EnvInstruction env:
+                    foreach (var pair in env.Pairs) environment = environment.WithVariable(pair.Key, environment.Expand(pair.Value.Value));
+                    pendingInstructions.Add(instruction);
+                    break;
+                case ListInstruction { Kind: InstructionKind.BuildEnv } list:
+                    foreach (var item in list.Items) environment = environment.WithVariable(item.Value, buildEnv(item.Value) ?? "");
+                    pendingInstructions.Add(instruction);
+                    break;
+                case ListInstruction { Kind: InstructionKind.SecretEnv } list:
+                    environment = environment with { SecretNames = environment.SecretNames.Union(list.Items.Select(i => i.Value)) };
+                    pendingInstructions.Add(instruction);
+                    break;
+                case SingleArgumentInstruction { Kind: InstructionKind.Workdir } workdir:
+                    environment = environment with { WorkingDirectory = GuestPath(environment.WorkingDirectory, environment.Expand(workdir.Value.Value)) };
+                    pendingInstructions.Add(instruction);
+                    break;
+                case SingleArgumentInstruction { Kind: InstructionKind.User } user:
+                    environment = environment with { User = environment.Expand(user.Value.Value) };
+                    pendingInstructions.Add(instruction);
+                    break;
+                case SingleArgumentInstruction { Kind: InstructionKind.SetupFile } setup:
+                    environment = environment with
+                    {
+                        SetupFiles = environment.SetupFiles.Add(GuestPath(environment.WorkingDirectory, environment.Expand(setup.Value.Value))),
+                    };
+                    pendingInstructions.Add(instruction);
+                    break;
+                case CheckpointInstruction checkpoint:
+                    if (checkpoint.Disabled)
+                    {
+                        autoCheckpoint = false;
+                    }
+                    else
+                    {
+                        Close();
+                    }
+
+                    break;
+                case SkipRemainingIfInstruction skip:
+                    if (Holds(skip, environment))
+                    {
+                        Close();
+                        skippedAt = skip;
+                    }
+
+                    break;
+                case RunInstruction:
+                case CopyInstruction:
+                    unitStart ??= environment;
+                    pendingInstructions.Add(instruction);
+                    var copy = instruction is CopyInstruction c ? ResolveCopy(c, repositoryRoot, layerfileFolder, environment) : null;
+                    pendingSteps.Add(new PlannedStep(instruction, environment, copy));
+                    if (autoCheckpoint) Close();
+                    break;
+                default:
+                    throw PlanException.At(instruction.Span, $"{Keywords.Of(instruction.Kind)} cannot be run here");
+            }
+        }
+
+        Close();
+        return new Plan(RepositoryPath(repositoryRoot, Path.GetFullPath(layerfile.Path)), from.Target, memory, units, notRun, skippedAt, environment);
+    }
+
+    /// <summary>Whether every condition of a SKIP REMAINING IF holds for these variables.</summary>
+    internal static bool Holds(SkipRemainingIfInstruction skip, StepEnvironment environment) => skip.Conditions.All(condition =>
+    {
+        var actual = environment.Variables.GetValueOrDefault(condition.Variable, "");
+        var expected = condition.Value?.Value ?? "";
+        return condition.Operator switch
+        {
+            SkipOperator.Equals => actual == expected,
+            SkipOperator.NotEquals => actual != expected,
+            SkipOperator.Matches => Regex.IsMatch(actual, expected, RegexOptions.None, TimeSpan.FromSeconds(1)),
+            SkipOperator.NotMatches => !Regex.IsMatch(actual, expected, RegexOptions.None, TimeSpan.FromSeconds(1)),
+            _ => false,
+        };
+    });
+
+    private static CopyPaths ResolveCopy(CopyInstruction copy, string repositoryRoot, string layerfileFolder, StepEnvironment environment)
+    {
+        var sources = copy.Sources.Select(source =>
+        {
+            var text = source.Value;
+            var joined = text.StartsWith('/') ? text.TrimStart('/') : Path.Join(layerfileFolder, text);
+            var full = Path.GetFullPath(Path.Join(repositoryRoot, joined));
+            var relative = Path.GetRelativePath(repositoryRoot, full);
+            if (relative == ".." || relative.StartsWith("../", StringComparison.Ordinal) || Path.IsPathRooted(relative))
+            {
+                throw PlanException.At(source.Span, $"COPY source '{text}' is outside the repository ({repositoryRoot}); only files inside it reach the VM");
+            }
+
+            return relative == "." ? "" : relative.Replace('\\', '/');
+        }).ToList();
+        var destination = copy.Destination is null ? environment.WorkingDirectory : GuestPath(environment.WorkingDirectory, environment.Expand(copy.Destination.Value));
+        return new CopyPaths(sources, destination);
+    }
+
+    /// <summary>A guest path: absolute as written, or relative to the working directory; normalised.</summary>
+    internal static string GuestPath(string workingDirectory, string path)
+    {
+        var combined = path.StartsWith('/') ? path : workingDirectory.TrimEnd('/') + "/" + path;
+        var parts = new List<string>();
+        foreach (var part in combined.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part == ".") continue;
+            if (part == "..")
+            {
+                if (parts.Count > 0) parts.RemoveAt(parts.Count - 1);
+                continue;
+            }
+
+            parts.Add(part);
+        }
+
+        return "/" + string.Join('/', parts);
+    }
+
+    private static string RepositoryPath(string repositoryRoot, string path)
+    {
+        var relative = Path.GetRelativePath(Path.GetFullPath(repositoryRoot), path).Replace('\\', '/');
+        return relative == "." ? "" : relative;
+    }
+}

@@ -1,0 +1,100 @@
+using System.Collections.Immutable;
+using System.Text;
+
+namespace Layer.Engine.Planning;
+
+/// <summary>
+/// What a step runs with, as the instructions before it set it: variables (ENV, BUILD ENV values, the
+/// standard ones), working directory, user, setup files and the names of secrets. Secret values never
+/// live here: the runner reads them from the host at the moment it starts a command.
+/// </summary>
+public sealed record StepEnvironment(
+    ImmutableSortedDictionary<string, string> Variables,
+    string WorkingDirectory,
+    string User,
+    ImmutableArray<string> SetupFiles,
+    ImmutableSortedSet<string> SecretNames)
+{
+    /// <summary>Variables every step sees, as webapp.io sets them.</summary>
+    public static StepEnvironment Initial { get; } = new(
+        ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
+        {
+            ["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            ["HOME"] = "/root",
+            ["CI"] = "true",
+            ["DEBIAN_FRONTEND"] = "noninteractive",
+        }),
+        "/root",
+        "root",
+        ImmutableArray<string>.Empty,
+        ImmutableSortedSet.Create<string>(StringComparer.Ordinal));
+
+    /// <summary>The pairs that go into a step key. Secret names are in it; their values never are.</summary>
+    public IEnumerable<KeyValuePair<string, string>> KeyMaterial()
+    {
+        foreach (var (name, value) in Variables) yield return new("env:" + name, value);
+        yield return new("workdir", WorkingDirectory);
+        yield return new("user", User);
+        for (var i = 0; i < SetupFiles.Length; i++) yield return new($"setup:{i}", SetupFiles[i]);
+        foreach (var name in SecretNames) yield return new("secret:" + name, "");
+    }
+
+    public StepEnvironment WithVariable(string name, string value) => this with { Variables = Variables.SetItem(name, value) };
+
+    /// <summary>
+    /// Expands <c>$NAME</c> and <c>${NAME}</c> against the variables set so far (Docker's ENV rule);
+    /// an unknown name expands to nothing, <c>\$</c> is a literal dollar.
+    /// </summary>
+    public string Expand(string text)
+    {
+        if (!text.Contains('$')) return text;
+        var result = new StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\\' && i + 1 < text.Length && text[i + 1] == '$')
+            {
+                result.Append('$');
+                i++;
+                continue;
+            }
+
+            if (c != '$' || i + 1 >= text.Length)
+            {
+                result.Append(c);
+                continue;
+            }
+
+            string name;
+            if (text[i + 1] == '{')
+            {
+                var close = text.IndexOf('}', i + 2);
+                if (close < 0)
+                {
+                    result.Append(c);
+                    continue;
+                }
+
+                name = text[(i + 2)..close];
+                i = close;
+            }
+            else
+            {
+                var end = i + 1;
+                while (end < text.Length && (char.IsAsciiLetterOrDigit(text[end]) || text[end] == '_')) end++;
+                if (end == i + 1)
+                {
+                    result.Append(c);
+                    continue;
+                }
+
+                name = text[(i + 1)..end];
+                i = end - 1;
+            }
+
+            result.Append(Variables.GetValueOrDefault(name, ""));
+        }
+
+        return result.ToString();
+    }
+}

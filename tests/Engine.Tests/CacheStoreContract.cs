@@ -1,0 +1,99 @@
+using Layer.Engine.Cache;
+
+namespace Layer.Engine.Tests;
+
+/// <summary>One behaviour suite that every cache store passes (BuildKit's habit for storage backends).</summary>
+public abstract class CacheStoreContract : IDisposable
+{
+    private readonly ICacheStore _store;
+
+    protected CacheStoreContract(ICacheStore store) => _store = store;
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    internal static CacheEntry Entry(string id, string key, DateTime created, string layer = "L") => new()
+    {
+        Id = id,
+        Key = key,
+        LayerId = layer,
+        ReadSetJson = """{"observations":[]}""",
+        Instruction = "RUN true",
+        Layerfile = "Layerfile",
+        Line = 3,
+        Seconds = 1.5,
+        Created = created,
+        LastUsed = created,
+    };
+
+    [Fact]
+    public void A_key_never_stored_is_a_miss_not_an_error()
+    {
+        Assert.Empty(_store.Candidates("nothing"));
+    }
+
+    [Fact]
+    public void Entries_come_back_whole_under_their_key_only()
+    {
+        var t = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        _store.Add(Entry("a", "k1", t, layer: "layer-a"));
+        _store.Add(Entry("b", "k2", t));
+        var found = Assert.Single(_store.Candidates("k1"));
+        Assert.Equal(Entry("a", "k1", t, layer: "layer-a"), found);
+    }
+
+    [Fact]
+    public void Candidates_are_most_recently_used_first()
+    {
+        var t = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        _store.Add(Entry("old", "k", t));
+        _store.Add(Entry("new", "k", t.AddHours(1)));
+        Assert.Equal(["new", "old"], _store.Candidates("k").Select(e => e.Id));
+        _store.Touch("old", t.AddHours(2));
+        Assert.Equal(["old", "new"], _store.Candidates("k").Select(e => e.Id));
+    }
+
+    [Fact]
+    public void Removed_entries_are_gone_and_unknown_ids_are_ignored()
+    {
+        var t = DateTime.UtcNow;
+        _store.Add(Entry("a", "k", t));
+        _store.Add(Entry("b", "k", t));
+        _store.Remove(["a", "unknown"]);
+        Assert.Equal(["b"], _store.All().Select(e => e.Id));
+    }
+}
+
+public sealed class MemoryCacheStoreTests() : CacheStoreContract(new MemoryCacheStore());
+
+public sealed class LiteDbStreamCacheStoreTests() : CacheStoreContract(LiteDbCacheStore.Open(new MemoryStream()));
+
+public sealed class LiteDbFileCacheStoreTests : CacheStoreContract
+{
+    public LiteDbFileCacheStoreTests() : base(LiteDbCacheStore.Open(Path.Combine(Directory.CreateTempSubdirectory("layer-cache-").FullName, "index.db")))
+    {
+    }
+
+    [Fact]
+    public void Two_stores_on_one_file_both_write_and_see_each_other()
+    {
+        var folder = Directory.CreateTempSubdirectory("layer-cache-");
+        var path = Path.Combine(folder.FullName, "index.db");
+        var t = new DateTime(2026, 5, 5, 0, 0, 0, DateTimeKind.Utc);
+        Parallel.For(0, 2, writer =>
+        {
+            using var store = LiteDbCacheStore.Open(path);
+            for (var i = 0; i < 50; i++) store.Add(Entry($"{writer}-{i}", $"k{i % 5}", t));
+        });
+        using (var reader = LiteDbCacheStore.Open(path))
+        {
+            Assert.Equal(100, reader.All().Count);
+            Assert.Equal(20, reader.Candidates("k3").Count);
+        }
+
+        folder.Delete(recursive: true);
+    }
+}
