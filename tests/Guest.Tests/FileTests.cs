@@ -36,6 +36,18 @@ public sealed class FileTests
     }
 
     [Fact]
+    public async Task A_file_of_exactly_two_chunks_from_a_stream_round_trips()
+    {
+        await using var agent = await AgentProcess.StartAsync();
+        var content = RandomNumberGenerator.GetBytes(2 * 1024 * 1024);
+        var path = Path.Combine(agent.Folder, "two-chunks");
+        await agent.Client.WriteFileAsync(path, new MemoryStream(content), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var back = new MemoryStream();
+        Assert.Equal(content.Length, await agent.Client.ReadFileAsync(path, back));
+        Assert.Equal(content, back.ToArray());
+    }
+
+    [Fact]
     public async Task Empty_file_round_trips()
     {
         await using var agent = await AgentProcess.StartAsync();

@@ -225,6 +225,28 @@ public sealed class RunTests
     }
 
     [Fact]
+    public async Task Concurrent_large_outputs_stay_apart_and_intact()
+    {
+        await using var agent = await AgentProcess.StartAsync();
+        var files = Enumerable.Range(0, 4).Select(i =>
+        {
+            var content = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + i);
+            var path = Path.Combine(agent.Folder, $"blob{i}");
+            File.WriteAllBytes(path, content);
+            return (path, content);
+        }).ToList();
+        // Each run writes its file to stdout and, reversed in role, another to stderr.
+        var runs = files.Select((f, i) => agent.RunAsync(RunSpec.ShellCommand($"cat {f.path}; cat {files[(i + 1) % files.Count].path} >&2"))).ToList();
+        var results = await Task.WhenAll(runs);
+        for (var i = 0; i < files.Count; i++)
+        {
+            Assert.Equal(0, results[i].Result.ExitCode);
+            Assert.Equal(SHA256.HashData(files[i].content), SHA256.HashData(results[i].Stdout));
+            Assert.Equal(SHA256.HashData(files[(i + 1) % files.Count].content), SHA256.HashData(results[i].Stderr));
+        }
+    }
+
+    [Fact]
     public async Task Cancelling_a_run_kills_it()
     {
         await using var agent = await AgentProcess.StartAsync();
