@@ -14,7 +14,7 @@ namespace Layer.Vm.Host;
 /// </summary>
 internal static class KvmProbe
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
     public static string DomainType(LibvirtConnection connection, CacheDirectory cache, Func<BaseImage> probeImage, RunDirectory run)
     {

@@ -81,6 +81,29 @@ internal sealed class DebootstrapRecipe : ImageRecipe
 
     public override void Populate(string root, ImageInputs inputs, Action<string> progress)
     {
+        // The debootstrap result depends on the recipe only, not on the agent or kernel: keep it as a tar
+        // so that a new agent costs an extraction, not another download and install.
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(RecipeText)))[..16];
+        var tarball = Path.Combine(inputs.CacheFolder, $".debootstrap-{hash}.tar");
+        if (File.Exists(tarball))
+        {
+            progress($"{Name}: unpacking the cached debootstrap result");
+            HostCommand.Run("tar", ["-x", "-p", "--numeric-owner", "-f", tarball, "-C", root]);
+        }
+        else
+        {
+            Debootstrap(root, progress);
+            HostCommand.Run("tar", ["-c", "--numeric-owner", "-f", tarball + ".tmp", "-C", root, "."]);
+            File.Move(tarball + ".tmp", tarball, overwrite: true);
+        }
+
+        Staging.WriteFile(root, "etc/hostname", "layer\n");
+        if (inputs.AgentBinary is not null) Staging.AddAgent(root, inputs.AgentBinary, withLibraries: false);
+        else Directory.CreateDirectory(Path.Combine(root, Staging.SharePath));
+    }
+
+    private void Debootstrap(string root, Action<string> progress)
+    {
         var mirror = _mirror();
         progress($"{Name}: debootstrap {_suite} from {mirror} (a minute or more)");
         var arguments = new List<string> { "--variant=minbase", "--include=" + string.Join(',', Packages) };
@@ -107,9 +130,5 @@ internal sealed class DebootstrapRecipe : ImageRecipe
             if (!Directory.Exists(folder)) continue;
             foreach (var file in Directory.EnumerateFiles(folder)) File.Delete(file);
         }
-
-        Staging.WriteFile(root, "etc/hostname", "layer\n");
-        if (inputs.AgentBinary is not null) Staging.AddAgent(root, inputs.AgentBinary, withLibraries: false);
-        else Directory.CreateDirectory(Path.Combine(root, Staging.SharePath));
     }
 }

@@ -12,6 +12,9 @@ internal sealed class ImageInputs
     /// <summary>The published guest agent, or null while none is available (the image then only boots to init).</summary>
     public required string? AgentBinary { get; init; }
 
+    /// <summary>Where recipes may keep intermediate results that do not depend on the agent (images/).</summary>
+    public required string CacheFolder { get; init; }
+
     public static string HashFile(string path)
     {
         using var stream = File.OpenRead(path);

@@ -14,7 +14,7 @@ namespace Layer.Vm.Images;
 public sealed class ImageStore
 {
     private readonly CacheDirectory _cache;
-    private readonly Func<string?> _agentBinary;
+    private readonly Lazy<string?> _agentBinary;
 
     /// <summary>Images carry the agent from <see cref="AgentBinary.EnsurePublished"/> (LAYER_AGENT_BINARY, or published from this checkout once).</summary>
     public ImageStore(CacheDirectory cache) : this(cache, () => AgentBinary.EnsurePublished(cache.Root))
@@ -24,7 +24,8 @@ public sealed class ImageStore
     internal ImageStore(CacheDirectory cache, Func<string?> agentBinary)
     {
         _cache = cache;
-        _agentBinary = agentBinary;
+        // Once per store: one process builds every image with the same agent, even if its sources change meanwhile.
+        _agentBinary = new Lazy<string?>(agentBinary);
     }
 
     /// <summary>Names `FROM` accepts.</summary>
@@ -72,7 +73,8 @@ public sealed class ImageStore
         BusyboxPath = File.Exists(Initramfs.BusyboxPath)
             ? Initramfs.BusyboxPath
             : throw new ImageBuildException("/bin/busybox is missing: install Debian's busybox-static (scripts/host-setup does)"),
-        AgentBinary = _agentBinary(),
+        AgentBinary = _agentBinary.Value,
+        CacheFolder = _cache.Images,
     };
 
     /// <summary>"busybox-" + 16 hex of SHA-256 over the recipe text and every input's content hash.</summary>
