@@ -1,0 +1,175 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Layer.Cli.Commands;
+
+namespace Layer.Cli.Tests;
+
+/// <summary>`layer check`, `layer parse` and `layer graph`, run in-process on temporary folders, and once as the real program.</summary>
+public sealed class LayerfileCommandsTests : IDisposable
+{
+    private readonly string root = Directory.CreateTempSubdirectory("layer-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(root, recursive: true);
+
+    private string Write(string path, string text)
+    {
+        var full = Path.Combine(root, path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        File.WriteAllText(full, text);
+        return full;
+    }
+
+    private static (int Exit, string Output, string Error) Run(params string[] args)
+    {
+        var command = new RootCommand { CheckCommand.Create(), ParseCommand.Create(), GraphCommand.Create() };
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = command.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void CheckPassesACleanFileAndPrintsWarnings()
+    {
+        var file = Write("Layerfile", "FROM vm/ubuntu:18.04\nRUN a && \\\n\n  b\n");
+        var (exit, output, _) = Run("check", file);
+        Assert.Equal(0, exit);
+        Assert.Contains($"{file}:3:1: warning: ", output);
+    }
+
+    [Fact]
+    public void CheckPrintsEveryErrorWithTheLineAndACaret()
+    {
+        var file = Write("Layerfile", "FROM vm/ubuntu:18.04\nCMD npm start\nRUN ok\n  EXPOSE 80\n");
+        var (exit, output, _) = Run("check", file);
+        Assert.Equal(1, exit);
+        var lines = output.Split('\n');
+        var first = Array.FindIndex(lines, l => l.StartsWith($"{file}:2:1: error: ", StringComparison.Ordinal));
+        Assert.True(first >= 0, output);
+        Assert.Equal(("CMD npm start", "^"), (lines[first + 1], lines[first + 2]));
+        var second = Array.FindIndex(lines, l => l.StartsWith($"{file}:4:10: error: ", StringComparison.Ordinal));
+        Assert.True(second > first, output);
+        Assert.Equal("         ^", lines[second + 2]);
+    }
+
+    [Fact]
+    public void CheckSearchesFoldersAndAcceptsUnresolvedParents()
+    {
+        // FROM targets are the graph's question: check accepts what it cannot resolve.
+        Write("a/Layerfile", "FROM ubuntu:18.04\nRUN x\n");
+        Write("b/x.Layerfile", "FROM ../nowhere\n");
+        Write("c/notes.txt", "not a Layerfile\n");
+        var (exit, output, _) = Run("check", root);
+        Assert.Equal(0, exit);
+        Assert.Contains("checked 2 Layerfiles", output);
+    }
+
+    [Fact]
+    public void CheckFailsOnAMissingPath()
+    {
+        var (exit, _, error) = Run("check", Path.Combine(root, "missing"));
+        Assert.Equal(1, exit);
+        Assert.Contains("missing", error);
+    }
+
+    [Fact]
+    public void ParseJsonHasKindPositionCanonicalTextAndArguments()
+    {
+        var file = Write("Layerfile", "# base\nFROM vm/ubuntu:18.04\nRUN npm   install \\\n    --ci\nCOPY a b /dest\n");
+        var (exit, output, _) = Run("parse", "--json", file);
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(output);
+        var instructions = json.RootElement.GetProperty("instructions");
+        Assert.Equal(["FROM", "RUN", "COPY"], instructions.EnumerateArray().Select(i => i.GetProperty("kind").GetString()));
+        var run = instructions[1];
+        Assert.Equal((3, 1, 4), (run.GetProperty("line").GetInt32(), run.GetProperty("column").GetInt32(), run.GetProperty("endLine").GetInt32()));
+        Assert.Equal("RUN npm install --ci", run.GetProperty("canonical").GetString());
+        var copy = instructions[2].GetProperty("arguments");
+        Assert.Equal(["a", "b"], copy.GetProperty("sources").EnumerateArray().Select(s => s.GetProperty("value").GetString()));
+        Assert.Equal(10, copy.GetProperty("destination").GetProperty("span").GetProperty("column").GetInt32());
+        Assert.Equal("baseImage", instructions[0].GetProperty("arguments").GetProperty("target").GetProperty("kind").GetString());
+        Assert.Equal(0, json.RootElement.GetProperty("diagnostics").GetArrayLength());
+    }
+
+    [Fact]
+    public void ParseJsonIncludesErrorsAndExitsOne()
+    {
+        var file = Write("Layerfile", "From vm/ubuntu:18.04\n");
+        var (exit, output, _) = Run("parse", "--json", file);
+        Assert.Equal(1, exit);
+        using var json = JsonDocument.Parse(output);
+        var diagnostic = json.RootElement.GetProperty("diagnostics")[0];
+        Assert.Equal(("error", 1, 1), (diagnostic.GetProperty("severity").GetString(), diagnostic.GetProperty("line").GetInt32(), diagnostic.GetProperty("column").GetInt32()));
+        Assert.Contains("FROM", diagnostic.GetProperty("expected").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public void GraphShowsEdgesInEveryFormat()
+    {
+        Write("Layerfile", "FROM vm/ubuntu:18.04\n");
+        Write("web/Layerfile", "FROM /Layerfile\nWAIT /tests\n");
+        Write("tests/Layerfile", "FROM ..\n");
+        var (exit, text, _) = Run("graph", root);
+        Assert.Equal(0, exit);
+        Assert.Contains("web/Layerfile\n  from  Layerfile (line 1: /Layerfile)\n  wait  tests/Layerfile (line 2: /tests)\n", text.ReplaceLineEndings("\n"));
+
+        var (_, dot, _) = Run("graph", root, "--format", "dot");
+        Assert.Contains("\"tests/Layerfile\" -> \"web/Layerfile\" [style=dashed, label=wait];", dot);
+
+        var (_, jsonText, _) = Run("graph", root, "--format", "json");
+        using var json = JsonDocument.Parse(jsonText);
+        Assert.Equal(
+            ["from tests/Layerfile>Layerfile", "from web/Layerfile>Layerfile", "wait web/Layerfile>tests/Layerfile"],
+            json.RootElement.GetProperty("edges").EnumerateArray()
+                .Select(e => $"{e.GetProperty("kind").GetString()} {e.GetProperty("from").GetString()}>{e.GetProperty("to").GetString()}")
+                .Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void GraphReportsMissingTargetsAndCyclesOnStderr()
+    {
+        Write("a/Layerfile", "FROM /b\n");
+        Write("b/Layerfile", "FROM /a\n");
+        Write("c/Layerfile", "FROM vm/ubuntu:18.04\nWAIT /gone\n");
+        var (exit, _, error) = Run("graph", root);
+        Assert.Equal(1, exit);
+        Assert.Contains("a/Layerfile:1:6: error: ", error);
+        Assert.Contains("c/Layerfile:2:6: error: ", error);
+    }
+
+    [Fact]
+    public void GraphRejectsAnUnknownFormat()
+    {
+        var (exit, _, _) = Run("graph", root, "--format", "svg");
+        Assert.NotEqual(0, exit);
+    }
+
+    /// <summary>The real program: argument parsing, help and exit codes as a user sees them.</summary>
+    [Fact]
+    public void TheProgramChecksFilesAndExplainsItsCommands()
+    {
+        var bad = Write("bad/Layerfile", "FROM vm/ubuntu:18.04\nsudo apt-get install x\n");
+        var (exit, output) = Program("check", bad);
+        Assert.Equal(1, exit);
+        Assert.Contains($"{bad}:2:1: error: ", output);
+        Assert.DoesNotContain("   at ", output);
+
+        var (helpExit, help) = Program("check", "--help");
+        Assert.Equal(0, helpExit);
+        Assert.Contains("layer check [<paths>...]", help);
+    }
+
+    private static (int Exit, string Output) Program(params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "layer.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(dll);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+}
