@@ -20,12 +20,13 @@ internal sealed class TrackingOperations : IFuseOperations
     private readonly ReadTracker _tracker;
     private readonly ConcurrentDictionary<ulong, FileState> _files = new();
     private readonly ConcurrentDictionary<ulong, long> _listedInEpoch = new();
+    private readonly ConcurrentDictionary<string, (long Epoch, FileStamp Stamp, string Hash)> _hashes = new(StringComparer.Ordinal);
 
     public TrackingOperations(IMirrorOperations inner, ReadTracker tracker)
     {
         _inner = inner;
         _tracker = tracker;
-        _tracker.EpochEnding += RecheckOpenFiles;
+        _tracker.EpochEnding += SettleOpenFiles;
     }
 
     public int Lookup(in RequestContext context, NodeId parent, ReadOnlySpan<byte> name, out fuse_entry_out entry)
@@ -90,7 +91,11 @@ internal sealed class TrackingOperations : IFuseOperations
         // An empty file is never READ (the kernel knows its size is 0), yet opening it to read is
         // reading it: record its content now.
         var epoch = _tracker.CurrentEpoch;
-        if (epoch != 0 && st.stx_size == 0) RecordContent(epoch, state);
+        if (epoch != 0 && st.stx_size == 0)
+        {
+            lock (state) RecordContent(epoch, state);
+        }
+
         return 0;
     }
 
@@ -98,12 +103,11 @@ internal sealed class TrackingOperations : IFuseOperations
     {
         var error = _inner.Read(in context, node, handle, offset, destination, out length);
         var epoch = _tracker.CurrentEpoch;
-        if (error == 0 && epoch != 0 && _files.TryGetValue(handle.Value, out var state) && Volatile.Read(ref state.HashedEpoch) != epoch)
+        // Only note that the handle was read in this epoch: hashing waits for RELEASE (which the kernel
+        // sends after close(2) returned) or the end of the epoch, so no read ever stalls on a hash.
+        if (error == 0 && epoch != 0 && _files.TryGetValue(handle.Value, out var state) && Volatile.Read(ref state.ReadEpoch) != epoch)
         {
-            lock (state)
-            {
-                if (state.HashedEpoch != epoch) RecordContent(epoch, state);
-            }
+            Volatile.Write(ref state.ReadEpoch, epoch);
         }
 
         return error;
@@ -111,7 +115,16 @@ internal sealed class TrackingOperations : IFuseOperations
 
     public void Release(NodeId node, FileHandle handle)
     {
-        if (_files.TryRemove(handle.Value, out var state)) Recheck(state);
+        if (_files.TryRemove(handle.Value, out var state))
+        {
+            // Closed under the lock: an epoch ending right now must not touch the fd after this.
+            lock (state)
+            {
+                SettleLocked(state);
+                state.Closed = true;
+            }
+        }
+
         _inner.Release(node, handle);
     }
 
@@ -172,41 +185,76 @@ internal sealed class TrackingOperations : IFuseOperations
     private void RecordContent(long epoch, FileState state)
     {
         FStat(state.File.Fd, out var before);
-        var hash = ObservationHashing.ContentHash(state.File.Fd);
-        FStat(state.File.Fd, out var after);
         var stamp = FileStamp.Of(in before);
+        var observedPath = ObservationHashing.ObservedPath(state.File.Path);
+        string hash;
+        if (_hashes.TryGetValue(observedPath, out var known) && known.Epoch == epoch && known.Stamp == stamp)
+        {
+            // The same file, unchanged, was already hashed in this epoch through another handle.
+            hash = known.Hash;
+        }
+        else
+        {
+            hash = ObservationHashing.ContentHash(state.File.Fd);
+            FStat(state.File.Fd, out var after);
+            if (FileStamp.Of(in after) != stamp) stamp = default; // never equal to a real stamp: unstable below
+            _hashes[observedPath] = (epoch, stamp, hash);
+        }
+
         state.HashedStamp = stamp;
-        Volatile.Write(ref state.HashedEpoch, epoch);
-        _tracker.Record(epoch, new Observation(ObservationKind.Content, ObservationHashing.ObservedPath(state.File.Path))
+        state.HashedEpoch = epoch;
+        _tracker.Record(epoch, new Observation(ObservationKind.Content, observedPath)
         {
             Hash = hash,
             Metadata = ObservationHashing.Metadata(before.stx_mode, before.stx_size, null),
-            // Bytes served before the hash was taken came from the file as it was at open.
-            Unstable = stamp != FileStamp.Of(in after) || stamp != state.OpenStamp,
+            // The bytes served came from the file as it was at open; the hash from the file as it is now.
+            Unstable = stamp != state.OpenStamp,
         });
     }
 
-    private void RecheckOpenFiles(long epoch)
+    // Hashes a handle read in an epoch that has not been hashed for it yet, or re-checks one that was.
+    private void Settle(FileState state)
     {
-        foreach (var state in _files.Values)
+        lock (state)
         {
-            if (Volatile.Read(ref state.HashedEpoch) == epoch) Recheck(state);
+            if (!state.Closed) SettleLocked(state);
         }
     }
 
-    private void Recheck(FileState state)
+    private void SettleLocked(FileState state)
     {
-        var epoch = Volatile.Read(ref state.HashedEpoch);
-        if (epoch == 0) return;
-        if (FStat(state.File.Fd, out var now) != 0 || FileStamp.Of(in now) != state.HashedStamp)
+        var readEpoch = Volatile.Read(ref state.ReadEpoch);
+        if (readEpoch != 0 && state.HashedEpoch != readEpoch)
         {
-            _tracker.MarkUnstable(epoch, ObservationKind.Content, ObservationHashing.ObservedPath(state.File.Path));
+            RecordContent(readEpoch, state);
         }
+        else if (state.HashedEpoch != 0 && (FStat(state.File.Fd, out var now) != 0 || FileStamp.Of(in now) != state.HashedStamp))
+        {
+            _tracker.MarkUnstable(state.HashedEpoch, ObservationKind.Content, ObservationHashing.ObservedPath(state.File.Path));
+        }
+    }
+
+    private void SettleOpenFiles(long epoch)
+    {
+        foreach (var state in _files.Values)
+        {
+            if (Volatile.Read(ref state.ReadEpoch) == epoch || state.HashedEpoch == epoch) Settle(state);
+        }
+
+        // Hashes from an ended epoch are never reused.
+        _hashes.Clear();
     }
 
     private sealed class FileState(OpenFile file, FileStamp openStamp)
     {
+        /// <summary>The last epoch in which the handle served a READ.</summary>
+        public long ReadEpoch;
+
+        /// <summary>The last epoch its content was recorded in (under the state's lock).</summary>
         public long HashedEpoch;
+
+        /// <summary>Released: its fd is closed or about to be (under the state's lock).</summary>
+        public bool Closed;
 
         public OpenFile File { get; } = file;
 
