@@ -59,6 +59,7 @@ public sealed class GraphTests : IDisposable
             ],
             graph.Edges.Select(e => (e.Kind, e.From, e.To, e.Argument.Span.Line)));
         Assert.Equal(FromTargetKind.BaseImage, graph.Find("Layerfile")!.Base!.Kind);
+        Assert.Equal(["Layerfile", "web/Layerfile", "web/tests/Layerfile", "deploy/Layerfile"], graph.InBuildOrder().Select(n => n.Path));
     }
 
     [Fact]
@@ -92,6 +93,7 @@ public sealed class GraphTests : IDisposable
         }
 
         Assert.Equal(("self/Layerfile", 2), graph.Diagnostics.Select(d => (d.Span.File, d.Span.Line)).Single(d => d.Item1 == "self/Layerfile"));
+        Assert.Empty(graph.InBuildOrder());
     }
 
     [Fact]

@@ -49,6 +49,29 @@ public sealed class LayerfileGraph
 
     public LayerfileNode? Find(string path) => Nodes.FirstOrDefault(n => n.Path == path);
 
+    /// <summary>
+    /// The nodes ordered so that every FROM or WAIT target comes before the Layerfiles that name it (ties
+    /// in path order). Nodes on a cycle, and those that depend on one, are left out: the cycle is an error.
+    /// </summary>
+    public IReadOnlyList<LayerfileNode> InBuildOrder()
+    {
+        var waiting = Nodes.ToDictionary(n => n.Path, n => Edges.Count(e => e.From == n.Path), StringComparer.Ordinal);
+        var ready = new SortedSet<string>(waiting.Where(w => w.Value == 0).Select(w => w.Key), StringComparer.Ordinal);
+        var order = new List<LayerfileNode>();
+        while (ready.Count > 0)
+        {
+            var path = ready.Min!;
+            ready.Remove(path);
+            order.Add(Find(path)!);
+            foreach (var edge in Edges.Where(e => e.To == path))
+            {
+                if (--waiting[edge.From] == 0) ready.Add(edge.From);
+            }
+        }
+
+        return order;
+    }
+
     /// <summary>Discovers the Layerfiles under <paramref name="root"/> (see <see cref="LayerfileDiscovery"/>), parses them and links them.</summary>
     public static LayerfileGraph Discover(string root)
     {
