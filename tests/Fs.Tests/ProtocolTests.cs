@@ -299,6 +299,12 @@ public sealed class ProtocolTests
     }
 
     [Fact]
+    public void Flush_is_answered_enosys_so_the_kernel_stops_sending_it()
+    {
+        Assert.Equal(Header(16, -Errno.ENOSYS, 19), Send(Packet(25 /* FUSE_FLUSH */, 19, 42, 0, U64(9), U32(0, 0), U64(0))));
+    }
+
+    [Fact]
     public void Getxattr_with_size_zero_answers_the_size()
     {
         var sizeOnly = Send(Packet(22 /* FUSE_GETXATTR */, 17, 1, 0, U32(0, 0), Name("user.x")));

@@ -239,7 +239,10 @@ internal sealed class FuseServer
             }
 
             case fuse_opcode.FUSE_FLUSH:
-                return reply.Finish(unique, 0, 0);
+                // A read-only mirror has nothing to flush. ENOSYS is the protocol's way to say so once:
+                // the kernel treats it as success and stops sending FLUSH, saving a round trip on
+                // every close(2) (libfuse filesystems without a flush handler, bindfs among them, do the same).
+                return reply.Error(unique, Errno.ENOSYS);
             case fuse_opcode.FUSE_INTERRUPT:
                 // We do not abort requests in flight; they finish quickly. INTERRUPT gets no reply.
                 return default;

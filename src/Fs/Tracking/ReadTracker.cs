@@ -10,6 +10,7 @@ public sealed class ReadTracker
     private readonly Lock _gate = new();
     private Dictionary<(ObservationKind Kind, string Path), Observation>? _current;
     private long _epoch;
+    private long _open; // the open epoch's number or 0; read without the lock on every request
 
     /// <summary>Raised (outside the lock) just before an epoch closes, with its number: the decorator
     /// re-checks files still open so a change made while they were open marks them unstable.</summary>
@@ -24,13 +25,7 @@ public sealed class ReadTracker
     }
 
     /// <summary>The open epoch's number, or 0 when none is open. Numbers start at 1 and only grow.</summary>
-    public long CurrentEpoch
-    {
-        get
-        {
-            lock (_gate) return _current is null ? 0 : _epoch;
-        }
-    }
+    public long CurrentEpoch => Volatile.Read(ref _open);
 
     /// <summary>Starts recording a new epoch and returns its number.</summary>
     /// <exception cref="InvalidOperationException">An epoch is already open.</exception>
@@ -40,7 +35,8 @@ public sealed class ReadTracker
         {
             if (_current is not null) throw new InvalidOperationException($"epoch {_epoch} is still open: end it before beginning another");
             _current = new();
-            return ++_epoch;
+            Volatile.Write(ref _open, ++_epoch);
+            return _epoch;
         }
     }
 
@@ -60,6 +56,7 @@ public sealed class ReadTracker
         {
             var observations = _current!;
             _current = null;
+            Volatile.Write(ref _open, 0);
             return Assemble(observations.Values);
         }
     }
@@ -76,7 +73,7 @@ public sealed class ReadTracker
             {
                 _current[key] = observation;
             }
-            else if (existing with { Unstable = false } != observation with { Unstable = false } || observation.Unstable)
+            else if (!existing.Unstable && (observation.Unstable || existing.Hash != observation.Hash || existing.Metadata != observation.Metadata))
             {
                 _current[key] = existing with { Unstable = true };
             }
