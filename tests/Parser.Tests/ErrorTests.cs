@@ -16,7 +16,22 @@ public sealed class ErrorTests
         var error = OnlyError("From vm/ubuntu:18.04\nRUN x\n");
         Assert.Equal((1, 1), (error.Span.Line, error.Span.Column));
         Assert.Contains("FROM", error.Expected);
-        Assert.Contains("`FROM`", error.Message);
+        Assert.Equal("FROM", error.Suggestion);
+    }
+
+    [Theory]
+    [InlineData("COPPY a b", "COPY")]
+    [InlineData("workdir /app", "WORKDIR")]
+    [InlineData("CMD npm start", "RUN BACKGROUND")]
+    [InlineData("ADD . /app", "COPY")]
+    [InlineData("sudo apt-get install x", "RUN")]
+    [InlineData("THEN RUN x", null)]
+    [InlineData("stages:", null)]
+    public void UnknownDirectivesCarryASuggestion(string line, string? suggestion)
+    {
+        var error = OnlyError("FROM vm/ubuntu:18.04\n" + line + "\n");
+        Assert.Equal((2, 1), (error.Span.Line, error.Span.Column));
+        Assert.Equal(suggestion, error.Suggestion);
     }
 
     [Fact]
@@ -45,6 +60,7 @@ public sealed class ErrorTests
         var error = OnlyError("FROM vm/ubuntu:18.04\n" + line + "\n");
         Assert.Equal((2, column), (error.Span.Line, error.Span.Column));
         Assert.Contains(expected, error.Expected);
+        Assert.Equal(line.StartsWith("BUILD", StringComparison.Ordinal) ? "ENV" : expected == "TCP" ? "WEBSITE" : expected, error.Suggestion);
     }
 
     [Theory]

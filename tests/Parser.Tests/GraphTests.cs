@@ -74,6 +74,7 @@ public sealed class GraphTests : IDisposable
             [("Layerfile", 1, 6), ("a/Layerfile", 2, 6), ("b/Layerfile", 1, 6)],
             graph.Diagnostics.Select(d => (d.Span.File, d.Span.Line, d.Span.Column)));
         Assert.Equal(["vm/NAME:TAG"], graph.Diagnostics[0].Expected);
+        Assert.Equal("vm/ubuntu:18.04", graph.Diagnostics[0].Suggestion);
         Assert.Equal(FromTargetKind.GitHub, graph.Find("c/Layerfile")!.Base!.Kind);
     }
 

@@ -139,6 +139,15 @@ public sealed class PropertyTests
         }
 
         Assert.All(result.Layerfile.Instructions, i => Assert.False(string.IsNullOrEmpty(i.Canonical)));
+
+        // An argument on one line stands exactly where its span says.
+        var source = text.Split('\n');
+        foreach (var argument in result.Layerfile.Instructions.SelectMany(TreeShape.Arguments).Where(a => a.Span.Line == a.Span.EndLine))
+        {
+            var line = source[argument.Span.Line - 1];
+            Assert.Equal(argument.Raw, line[(argument.Span.Column - 1)..(argument.Span.EndColumn - 1)]);
+        }
+
         return true;
     }
 

@@ -19,6 +19,32 @@ internal static class TreeShape
         return text.ToString();
     }
 
+    /// <summary>Every argument in an instruction, however deeply it is held.</summary>
+    public static IEnumerable<Argument> Arguments(object? value)
+    {
+        switch (value)
+        {
+            case null or string or Enum or int or long or bool or SourceSpan:
+                yield break;
+            case Argument argument:
+                yield return argument;
+                yield break;
+            case IEnumerable items:
+                foreach (var item in items)
+                {
+                    foreach (var argument in Arguments(item)) yield return argument;
+                }
+
+                yield break;
+        }
+
+        foreach (var property in value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (property.Name is "Canonical" or "NormalizedCommand" || property.GetIndexParameters().Length > 0) continue;
+            foreach (var argument in Arguments(property.GetValue(value))) yield return argument;
+        }
+    }
+
     private static void Append(StringBuilder text, object? value)
     {
         switch (value)

@@ -103,6 +103,7 @@ internal static class ParseCommand
             AddSpan(node, d.Span);
             node["message"] = d.Message;
             node["expected"] = new JsonArray([.. d.Expected.Select(e => (JsonNode)e)]);
+            if (d.Suggestion is not null) node["suggestion"] = d.Suggestion;
             return (JsonNode)node;
         })]);
 

@@ -13,6 +13,13 @@ public enum Severity
 /// </summary>
 public sealed record Diagnostic(Severity Severity, SourceSpan Span, string Message, IReadOnlyList<string> Expected)
 {
+    /// <summary>
+    /// What the author most likely meant, when the parser can tell: <c>FROM</c> for <c>From</c>,
+    /// <c>REMAINING</c> for <c>REMIANING</c>, <c>RUN BACKGROUND</c> for Dockerfile's <c>CMD</c>,
+    /// <c>vm/ubuntu:18.04</c> for <c>ubuntu:18.04</c>. Null otherwise.
+    /// </summary>
+    public string? Suggestion { get; init; }
+
     internal static Diagnostic Error(SourceSpan span, string message, IReadOnlyList<string>? expected = null) =>
         new(Severity.Error, span, message, expected ?? []);
 

@@ -46,15 +46,15 @@ internal static class Suggestions
         return d[a.Length, b.Length];
     }
 
-    /// <summary>Dockerfile instructions people write in Layerfiles, and what to write instead.</summary>
-    public static string? ForDockerfileInstruction(string word) => word switch
+    /// <summary>Dockerfile instructions people write in Layerfiles: what to write instead (if anything) and why.</summary>
+    public static (string? Replacement, string Message)? ForDockerfileInstruction(string word) => word switch
     {
-        "CMD" or "ENTRYPOINT" => $"`{word}` is a Dockerfile instruction; a Layerfile starts long-running processes with `RUN BACKGROUND command`",
-        "ADD" => "`ADD` is a Dockerfile instruction; use `COPY sources... destination`",
-        "ARG" => "`ARG` is a Dockerfile instruction; use `BUILD ENV NAME` for values from the build's environment",
+        "CMD" or "ENTRYPOINT" => ("RUN BACKGROUND", $"`{word}` is a Dockerfile instruction; a Layerfile starts long-running processes with `RUN BACKGROUND command`"),
+        "ADD" => ("COPY", "`ADD` is a Dockerfile instruction; use `COPY sources... destination`"),
+        "ARG" => ("BUILD ENV", "`ARG` is a Dockerfile instruction; use `BUILD ENV NAME` for values from the build's environment"),
         "VOLUME" or "HEALTHCHECK" or "ONBUILD" or "STOPSIGNAL" or "SHELL" or "MAINTAINER" =>
-            $"`{word}` is a Dockerfile instruction with no Layerfile equivalent; remove it",
-        "THEN" => "`THEN` is not a Layerfile keyword; write each instruction on its own line without it",
+            (null, $"`{word}` is a Dockerfile instruction with no Layerfile equivalent; remove it"),
+        "THEN" => (null, "`THEN` is not a Layerfile keyword; write each instruction on its own line without it"),
         _ => null,
     };
 }

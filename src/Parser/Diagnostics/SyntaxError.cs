@@ -33,7 +33,8 @@ internal static class SyntaxError
         var first = WordAt(text, 0);
         if (offset <= first.Length && expected.Contains("FROM") && expected.Contains("RUN"))
         {
-            return Diagnostic.Error(line.Span(0, first.Length), UnknownDirective(first), Keywords.Leading);
+            var unknown = UnknownDirective(first);
+            return Diagnostic.Error(line.Span(0, first.Length), unknown.Message, Keywords.Leading) with { Suggestion = unknown.Suggestion };
         }
 
         var keywords = expected.Where(e => e.Length > 0 && e.All(c => char.IsAsciiLetterUpper(c))).ToList();
@@ -53,13 +54,15 @@ internal static class SyntaxError
         else if (keywords.Contains("WEBSITE") && word.All(char.IsAsciiDigit) && word.Length > 0)
         {
             message += $"; a Layerfile exposes a port with `EXPOSE WEBSITE localhost:{word}` or `EXPOSE TCP {word}`";
+            closest = "WEBSITE";
         }
         else if (keywords.Contains("WEBSITE") && word.Contains("://"))
         {
             message += $"; write `EXPOSE WEBSITE {word}`";
+            closest = "WEBSITE";
         }
 
-        return Diagnostic.Error(span, message, expected);
+        return Diagnostic.Error(span, message, expected) with { Suggestion = closest };
     }
 
     /// <summary>The word (up to a blank) that starts at <paramref name="offset"/>.</summary>
@@ -70,31 +73,31 @@ internal static class SyntaxError
         return text[offset..end];
     }
 
-    private static string UnknownDirective(string word)
+    private static (string Message, string? Suggestion) UnknownDirective(string word)
     {
         var upper = word.ToUpperInvariant();
         if (Keywords.Leading.Contains(upper))
         {
-            return $"`{word}` is not a keyword: keywords are upper case and case-sensitive; write `{upper}`";
+            return ($"`{word}` is not a keyword: keywords are upper case and case-sensitive; write `{upper}`", upper);
         }
 
-        if (Suggestions.ForDockerfileInstruction(word) is { } docker)
+        if (Suggestions.ForDockerfileInstruction(word) is var (replacement, docker))
         {
-            return docker;
+            return (docker, replacement);
         }
 
         if (Suggestions.Closest(word, Keywords.Leading) is { } closest)
         {
-            return $"unknown directive `{word}`; did you mean `{closest}`?";
+            return ($"unknown directive `{word}`; did you mean `{closest}`?", closest);
         }
 
         if (word.EndsWith(':'))
         {
-            return $"`{word}` is not a Layerfile directive; this looks like YAML, but a Layerfile is a list of instructions such as `FROM vm/ubuntu:18.04` and `RUN command`";
+            return ($"`{word}` is not a Layerfile directive; this looks like YAML, but a Layerfile is a list of instructions such as `FROM vm/ubuntu:18.04` and `RUN command`", null);
         }
 
-        return $"unknown directive `{word}`; a Layerfile instruction starts with a directive such as RUN. "
-               + $"To run it as a shell command write `RUN {word} ...`; if it continues the instruction above, end the line before with `\\`";
+        return ($"unknown directive `{word}`; a Layerfile instruction starts with a directive such as RUN. "
+                + $"To run it as a shell command write `RUN {word} ...`; if it continues the instruction above, end the line before with `\\`", "RUN");
     }
 
     /// <summary>An error inside a word is reported at the word's start, where a reader looks for it.</summary>

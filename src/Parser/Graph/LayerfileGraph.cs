@@ -97,7 +97,10 @@ public sealed class LayerfileGraph
                         AddEdge(EdgeKind.From, node, from.Target.Argument);
                         break;
                     case FromInstruction { Target.Kind: FromTargetKind.ImageName } from:
-                        diagnostics.Add(Diagnostic.Error(from.Target.Argument.Span, UnknownImage(from.Target), ["vm/NAME:TAG"]));
+                        diagnostics.Add(Diagnostic.Error(from.Target.Argument.Span, UnknownImage(from.Target), ["vm/NAME:TAG"]) with
+                        {
+                            Suggestion = from.Target.ImageName!.Contains('/') ? null : "vm/" + from.Target.Argument.Value,
+                        });
                         break;
                     case ListInstruction { Kind: InstructionKind.Wait } wait:
                         foreach (var target in wait.Items) AddEdge(EdgeKind.Wait, node, target);

@@ -14,7 +14,8 @@ internal sealed class LineMap
     /// <summary>The logical line's text (trailing whitespace trimmed).</summary>
     public string Text { get; private set; } = "";
 
-    public int FirstLine => pieces[0].Line;
+    /// <summary>The physical line the instruction starts on (where its keyword stands).</summary>
+    public int FirstLine => Position(0).Line;
 
     public void Append(string text, int line, int column, System.Text.StringBuilder buffer)
     {
