@@ -12,11 +12,6 @@ internal sealed record ErrorMessage(int Errno, string Message)
 
     public byte[] Encode() => new PayloadWriter().I32(Errno).String(Message).Written.ToArray();
 
-    public static ErrorMessage Decode(ReadOnlySpan<byte> payload)
-    {
-        var reader = new PayloadReader(payload);
-        var message = new ErrorMessage(reader.I32(), reader.String());
-        reader.End();
-        return message;
-    }
+    public static ErrorMessage Decode(ReadOnlySpan<byte> payload) =>
+        PayloadReader.Decode(payload, static (ref PayloadReader r) => new ErrorMessage(r.I32(), r.String()));
 }

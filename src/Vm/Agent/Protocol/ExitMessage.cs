@@ -9,13 +9,8 @@ internal sealed record ExitMessage(int ExitCode, int Signal, ExitFlags Flags)
 {
     public byte[] Encode() => new PayloadWriter().I32(ExitCode).I32(Signal).U8((byte)Flags).Written.ToArray();
 
-    public static ExitMessage Decode(ReadOnlySpan<byte> payload)
-    {
-        var reader = new PayloadReader(payload);
-        var message = new ExitMessage(reader.I32(), reader.I32(), (ExitFlags)reader.U8());
-        reader.End();
-        return message;
-    }
+    public static ExitMessage Decode(ReadOnlySpan<byte> payload) =>
+        PayloadReader.Decode(payload, static (ref PayloadReader r) => new ExitMessage(r.I32(), r.I32(), (ExitFlags)r.U8()));
 }
 
 [Flags]

@@ -6,11 +6,6 @@ internal sealed record HelloMessage(ushort ProtocolVersion, string AgentVersion,
     public byte[] Encode() =>
         new PayloadWriter().U16(ProtocolVersion).String(AgentVersion).String(KernelRelease).I32(Pid).Written.ToArray();
 
-    public static HelloMessage Decode(ReadOnlySpan<byte> payload)
-    {
-        var reader = new PayloadReader(payload);
-        var message = new HelloMessage(reader.U16(), reader.String(), reader.String(), reader.I32());
-        reader.End();
-        return message;
-    }
+    public static HelloMessage Decode(ReadOnlySpan<byte> payload) =>
+        PayloadReader.Decode(payload, static (ref PayloadReader r) => new HelloMessage(r.U16(), r.String(), r.String(), r.I32()));
 }

@@ -13,13 +13,7 @@ internal sealed record OverlayRecord(string Id, string Lower, string Target)
 
     public static OverlayRecord Read(ref PayloadReader reader) => new(reader.String(), reader.String(), reader.String());
 
-    public static OverlayRecord Decode(ReadOnlySpan<byte> payload)
-    {
-        var reader = new PayloadReader(payload);
-        var record = Read(ref reader);
-        reader.End();
-        return record;
-    }
+    public static OverlayRecord Decode(ReadOnlySpan<byte> payload) => PayloadReader.Decode(payload, Read);
 
     public static byte[] EncodeList(IReadOnlyCollection<OverlayRecord> records)
     {
@@ -28,15 +22,13 @@ internal sealed record OverlayRecord(string Id, string Lower, string Target)
         return writer.Written.ToArray();
     }
 
-    public static List<OverlayRecord> DecodeList(ReadOnlySpan<byte> payload)
+    public static List<OverlayRecord> DecodeList(ReadOnlySpan<byte> payload) => PayloadReader.Decode(payload, static (ref PayloadReader r) =>
     {
-        var reader = new PayloadReader(payload);
-        var count = reader.U32();
+        var count = r.U32();
         // Three strings of at least 4 bytes each per record bound the count.
-        if (count > (uint)(reader.Remaining / 12)) throw new ProtocolException($"overlay list claims {count} entries");
+        if (count > (uint)(r.Remaining / 12)) throw new ProtocolException($"overlay list claims {count} entries");
         var records = new List<OverlayRecord>((int)count);
-        for (var i = 0; i < count; i++) records.Add(Read(ref reader));
-        reader.End();
+        for (var i = 0; i < count; i++) records.Add(Read(ref r));
         return records;
-    }
+    });
 }

@@ -15,6 +15,15 @@ internal ref struct PayloadReader(ReadOnlySpan<byte> payload)
 
     public readonly int Remaining => _payload.Length - _position;
 
+    /// <summary>Reads a whole payload with <paramref name="body"/> and checks nothing is left over.</summary>
+    public static T Decode<T>(ReadOnlySpan<byte> payload, PayloadBody<T> body)
+    {
+        var reader = new PayloadReader(payload);
+        var value = body(ref reader);
+        reader.End();
+        return value;
+    }
+
     public byte U8() => Take(1)[0];
 
     public ushort U16() => BinaryPrimitives.ReadUInt16LittleEndian(Take(2));
@@ -74,3 +83,6 @@ internal ref struct PayloadReader(ReadOnlySpan<byte> payload)
         return span;
     }
 }
+
+/// <summary>Reads the fields of one payload in order (C# evaluates constructor arguments left to right).</summary>
+internal delegate T PayloadBody<T>(ref PayloadReader reader);

@@ -9,11 +9,6 @@ internal sealed record ReadFileRequest(string Path)
 {
     public byte[] Encode() => new PayloadWriter().String(Path).Written.ToArray();
 
-    public static ReadFileRequest Decode(ReadOnlySpan<byte> payload)
-    {
-        var reader = new PayloadReader(payload);
-        var request = new ReadFileRequest(reader.String());
-        reader.End();
-        return request;
-    }
+    public static ReadFileRequest Decode(ReadOnlySpan<byte> payload) =>
+        PayloadReader.Decode(payload, static (ref PayloadReader r) => new ReadFileRequest(r.String()));
 }

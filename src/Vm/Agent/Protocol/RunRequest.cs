@@ -16,9 +16,8 @@ internal sealed record RunRequest(RunFlags Flags, string[] Arguments, string[] E
 
     public static RunRequest Decode(ReadOnlySpan<byte> payload)
     {
-        var reader = new PayloadReader(payload);
-        var request = new RunRequest((RunFlags)reader.U8(), reader.Strings(), reader.Strings(), reader.String(), reader.String(), reader.U32());
-        reader.End();
+        var request = PayloadReader.Decode(payload, static (ref PayloadReader r) =>
+            new RunRequest((RunFlags)r.U8(), r.Strings(), r.Strings(), r.String(), r.String(), r.U32()));
         if (request.Arguments.Length == 0) throw new ProtocolException("run has no arguments");
         if ((request.Flags & RunFlags.Shell) != 0 && request.Arguments.Length != 1)
             throw new ProtocolException("a shell run carries exactly one argument, the command line");

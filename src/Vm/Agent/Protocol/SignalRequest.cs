@@ -9,11 +9,6 @@ internal sealed record SignalRequest(int Signal)
 {
     public byte[] Encode() => new PayloadWriter().I32(Signal).Written.ToArray();
 
-    public static SignalRequest Decode(ReadOnlySpan<byte> payload)
-    {
-        var reader = new PayloadReader(payload);
-        var request = new SignalRequest(reader.I32());
-        reader.End();
-        return request;
-    }
+    public static SignalRequest Decode(ReadOnlySpan<byte> payload) =>
+        PayloadReader.Decode(payload, static (ref PayloadReader r) => new SignalRequest(r.I32()));
 }

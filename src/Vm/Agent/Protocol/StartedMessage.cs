@@ -5,11 +5,6 @@ internal sealed record StartedMessage(int Pid)
 {
     public byte[] Encode() => new PayloadWriter().I32(Pid).Written.ToArray();
 
-    public static StartedMessage Decode(ReadOnlySpan<byte> payload)
-    {
-        var reader = new PayloadReader(payload);
-        var message = new StartedMessage(reader.I32());
-        reader.End();
-        return message;
-    }
+    public static StartedMessage Decode(ReadOnlySpan<byte> payload) =>
+        PayloadReader.Decode(payload, static (ref PayloadReader r) => new StartedMessage(r.I32()));
 }

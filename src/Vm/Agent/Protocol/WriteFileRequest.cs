@@ -12,13 +12,8 @@ internal sealed record WriteFileRequest(string Path, uint Mode, ulong Offset, Wr
     public byte[] Encode() =>
         new PayloadWriter(Data.Length + Path.Length * 3 + 32).String(Path).U32(Mode).U64(Offset).U8((byte)Flags).Bytes(Data).Written.ToArray();
 
-    public static WriteFileRequest Decode(ReadOnlySpan<byte> payload)
-    {
-        var reader = new PayloadReader(payload);
-        var request = new WriteFileRequest(reader.String(), reader.U32(), reader.U64(), (WriteFileFlags)reader.U8(), reader.Bytes().ToArray());
-        reader.End();
-        return request;
-    }
+    public static WriteFileRequest Decode(ReadOnlySpan<byte> payload) =>
+        PayloadReader.Decode(payload, static (ref PayloadReader r) => new WriteFileRequest(r.String(), r.U32(), r.U64(), (WriteFileFlags)r.U8(), r.Bytes().ToArray()));
 }
 
 [Flags]
