@@ -29,6 +29,10 @@ public sealed class AgentClient : IAsyncDisposable
     {
         _link = link;
         _readLoop = Task.Run(ReadLoopAsync);
+        // Both end faulted whenever the link ends; callers who never look at
+        // them must not see that again as UnobservedTaskException.
+        _ = _readLoop.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        _ = _hello.Task.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
     }
 
     /// <summary>Completes when the link is gone (with the reason as its exception, if any).</summary>
