@@ -148,7 +148,31 @@ public sealed class PropertyTests
             Assert.Equal(argument.Raw, line[(argument.Span.Column - 1)..(argument.Span.EndColumn - 1)]);
         }
 
+        // And its value is its raw text unquoted (or, for rest-of-line texts, the raw text itself or folded).
+        foreach (var argument in result.Layerfile.Instructions.SelectMany(TreeShape.Arguments))
+        {
+            var folded = string.Join(' ', argument.Raw.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains(argument.Value, new[] { Unquote(argument.Raw), argument.Raw, folded });
+        }
+
         return true;
+    }
+
+    /// <summary>A reference for the grammar's quote removal: '...' literal, "..." with \" and \\ escaped.</summary>
+    private static string Unquote(string raw)
+    {
+        var value = new System.Text.StringBuilder();
+        char? quote = null;
+        for (var i = 0; i < raw.Length; i++)
+        {
+            var c = raw[i];
+            if (quote is null && c is '"' or '\'') quote = c;
+            else if (quote == c) quote = null;
+            else if (quote == '"' && c == '\\' && i + 1 < raw.Length && raw[i + 1] is '"' or '\\') value.Append(raw[++i]);
+            else value.Append(c);
+        }
+
+        return value.ToString();
     }
 
     private static bool RoundTrips(string text)
