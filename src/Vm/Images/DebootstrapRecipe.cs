@@ -120,7 +120,8 @@ internal sealed class DebootstrapRecipe : ImageRecipe
         }
         catch (HostCommandException e)
         {
-            throw new ImageBuildException($"building {Name} failed: {e.Message}\nCheck that {mirror} is reachable.", e);
+            var alternative = Name.StartsWith("vm/ubuntu", StringComparison.Ordinal) ? ", or use FROM vm/debian:12" : "";
+            throw new ImageBuildException($"building {Name} failed: {e.Message}\nCheck that {mirror} is reachable{alternative}.", e);
         }
 
         // Package caches only make the disk bigger.

@@ -47,8 +47,31 @@ public sealed class ImageStore
         var inputs = Inputs();
         var id = IdOf(recipe, inputs);
         var folder = Path.Combine(_cache.Images, id);
-        if (File.Exists(Path.Combine(folder, ImageJson))) return Load(folder)!;
+        if (Load(folder) is { } ready) return ready;
+        _cache.EnsureCreated();
+        // One builder per image, across threads and processes; whoever waited finds it built.
+        using var buildLock = AcquireLock(Path.Combine(_cache.Images, $".lock-{id}"), progress);
+        if (Load(folder) is { } builtMeanwhile) return builtMeanwhile;
         return Build(recipe, inputs, id, progress ?? (_ => { }));
+    }
+
+    /// <summary>An exclusive lock file (FileShare.None is an flock on Linux, and also excludes this process).</summary>
+    private static FileStream AcquireLock(string path, Action<string>? progress)
+    {
+        var said = false;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                if (!said) progress?.Invoke($"waiting for another build of {Path.GetFileName(path)[".lock-".Length..]}");
+                said = true;
+                Thread.Sleep(200);
+            }
+        }
     }
 
     /// <summary>Every built image, newest first.</summary>
@@ -92,6 +115,7 @@ public sealed class ImageStore
         _cache.EnsureCreated();
         var started = System.Diagnostics.Stopwatch.StartNew();
         var building = Path.Combine(_cache.Images, $".building-{id}-{Environment.ProcessId}");
+        // Stale from a crash of this very pid number long ago, at worst: we hold the image's lock.
         var staging = Path.Combine(building, "rootfs");
         if (Directory.Exists(building)) Directory.Delete(building, recursive: true);
         Directory.CreateDirectory(staging);
@@ -109,14 +133,8 @@ public sealed class ImageStore
             var metadata = new ImageMetadata(recipe.Name, id, inputs.Kernel.Release, inputs.AgentBinary is not null, recipe.RecipeText);
             File.WriteAllText(Path.Combine(building, ImageJson), JsonSerializer.Serialize(metadata, ImageMetadataContext.Default.ImageMetadata));
             var folder = Path.Combine(_cache.Images, id);
-            try
-            {
-                Directory.Move(building, folder);
-            }
-            catch (IOException) when (File.Exists(Path.Combine(folder, ImageJson)))
-            {
-                // Another process built the same image meanwhile; same inputs, same result.
-            }
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true); // a half-finished older attempt
+            Directory.Move(building, folder);
 
             progress($"{recipe.Name}: image {id} ready in {started.Elapsed.TotalSeconds:0.0} s");
             return Load(folder)!;
@@ -127,12 +145,15 @@ public sealed class ImageStore
         }
     }
 
+    /// <summary>The image in <paramref name="folder"/>, or null unless all its files are there.</summary>
     private static BaseImage? Load(string folder)
     {
         var json = Path.Combine(folder, ImageJson);
         if (!File.Exists(json)) return null;
         var metadata = JsonSerializer.Deserialize(File.ReadAllText(json), ImageMetadataContext.Default.ImageMetadata);
-        return metadata is null ? null : new BaseImage(metadata.Name, metadata.Id, folder) { HasAgent = metadata.HasAgent };
+        if (metadata is null) return null;
+        var image = new BaseImage(metadata.Name, metadata.Id, folder) { HasAgent = metadata.HasAgent };
+        return File.Exists(image.KernelPath) && File.Exists(image.InitrdPath) && File.Exists(image.RootDiskPath) ? image : null;
     }
 
     /// <summary>Looks an image up by id (layers remember the image they descend from).</summary>

@@ -97,18 +97,33 @@ public sealed class Machine : IDisposable
     /// Runs a command through the agent, streaming output to the callbacks. Throws
     /// <see cref="GuestFailedException"/> (with the last console lines) when the guest dies meanwhile.
     /// </summary>
-    public async Task<RunResult> RunAsync(RunSpec spec, Action<ReadOnlyMemory<byte>>? onStdout = null,
-        Action<ReadOnlyMemory<byte>>? onStderr = null, CancellationToken cancellationToken = default)
+    public Task<RunResult> RunAsync(RunSpec spec, Action<ReadOnlyMemory<byte>>? onStdout = null,
+        Action<ReadOnlyMemory<byte>>? onStderr = null, CancellationToken cancellationToken = default) =>
+        CallAsync(agent => agent.RunAsync(spec, onStdout, onStderr, cancellationToken), "running a command");
+
+    /// <summary>
+    /// Any other agent call (mount an overlay, write or read a file...), with a dead guest reported as
+    /// <see cref="GuestFailedException"/> carrying the console tail instead of a bare disconnect.
+    /// </summary>
+    public async Task<T> CallAsync<T>(Func<AgentClient, Task<T>> call, string what)
     {
         try
         {
-            return await Agent.RunAsync(spec, onStdout, onStderr, cancellationToken).ConfigureAwait(false);
+            return await call(Agent).ConfigureAwait(false);
         }
         catch (AgentDisconnectedException e)
         {
-            throw Failed("the guest stopped while running a command", e);
+            throw Failed($"the guest stopped while {what}", e);
         }
     }
+
+    /// <inheritdoc cref="CallAsync{T}"/>
+    public Task CallAsync(Func<AgentClient, Task> call, string what) =>
+        CallAsync(async agent =>
+        {
+            await call(agent).ConfigureAwait(false);
+            return true;
+        }, what);
 
     /// <summary>
     /// Syncs the guest, then takes an external disk-only snapshot: the overlay written so far becomes an
@@ -120,15 +135,8 @@ public sealed class Machine : IDisposable
         await _snapshotLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            try
-            {
-                // Everything the guest wrote must be in the overlay before it is frozen.
-                await Agent.SyncAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (AgentDisconnectedException e)
-            {
-                throw Failed("the guest stopped before its disk could be snapshotted", e);
-            }
+            // Everything the guest wrote must be in the overlay before it is frozen.
+            await CallAsync(agent => agent.SyncAsync(cancellationToken), "syncing its disk for a snapshot").ConfigureAwait(false);
 
             var layers = _host.Layers;
             var next = LayerStore.NewId();

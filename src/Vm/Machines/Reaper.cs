@@ -12,6 +12,7 @@ internal static class Reaper
 {
     public static void ReapAbandonedRuns(LibvirtConnection connection, CacheDirectory cache)
     {
+        ReapAbandonedImageBuilds(cache);
         var abandoned = RunDirectory.Abandoned(cache).ToList();
         if (abandoned.Count == 0) return;
         var running = connection.ListDomainNames(activeOnly: true);
@@ -26,6 +27,20 @@ internal static class Reaper
 
             foreach (var overlay in run.MarkedOverlays()) layers.DeleteUncommitted(overlay);
             run.Delete();
+        }
+    }
+
+    /// <summary>images/.building-ID-PID folders whose builder is gone.</summary>
+    private static void ReapAbandonedImageBuilds(CacheDirectory cache)
+    {
+        if (!Directory.Exists(cache.Images)) return;
+        foreach (var folder in Directory.GetDirectories(cache.Images, ".building-*"))
+        {
+            var pidText = folder[(folder.LastIndexOf('-') + 1)..];
+            if (int.TryParse(pidText, out var pid) && !Directory.Exists($"/proc/{pid}"))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
         }
     }
 }
