@@ -40,6 +40,17 @@ public sealed class StaleMountTests
     }
 
     [HostFact(Needs.Root, Needs.Fuse)]
+    public void Dispose_returns_and_unmounts_even_while_a_file_is_open_inside()
+    {
+        using var m = TestMirror.Create(host => File.WriteAllText(Path.Combine(host, "f"), "x"));
+        using var open = File.OpenRead(m.InMount("f"));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        m.Mirror!.Dispose();
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"Dispose took {watch.Elapsed}");
+        Assert.DoesNotContain(StaleMounts.ReadMountInfo(), x => x.Mountpoint == m.Mount);
+    }
+
+    [HostFact(Needs.Root, Needs.Fuse)]
     public void Stale_mounts_below_a_folder_are_found_and_cleaned()
     {
         using var m = TestMirror.Create(mount: false);

@@ -20,7 +20,7 @@ internal sealed class TrackingOperations : IFuseOperations
     private readonly ReadTracker _tracker;
     private readonly ConcurrentDictionary<ulong, FileState> _files = new();
     private readonly ConcurrentDictionary<ulong, long> _listedInEpoch = new();
-    private readonly ConcurrentDictionary<string, (long Epoch, FileStamp Stamp, string Hash)> _hashes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SharedHashEntry> _hashes = new(StringComparer.Ordinal);
 
     public TrackingOperations(IMirrorOperations inner, ReadTracker tracker)
     {
@@ -187,18 +187,12 @@ internal sealed class TrackingOperations : IFuseOperations
         FStat(state.File.Fd, out var before);
         var stamp = FileStamp.Of(in before);
         var observedPath = ObservationHashing.ObservedPath(state.File.Path);
-        string hash;
-        if (_hashes.TryGetValue(observedPath, out var known) && known.Epoch == epoch && known.Stamp == stamp)
-        {
-            // The same file, unchanged, was already hashed in this epoch through another handle.
-            hash = known.Hash;
-        }
-        else
+        var hash = SharedHash(epoch, observedPath, stamp, state.File);
+        if (hash is null)
         {
             hash = ObservationHashing.ContentHash(state.File.Fd);
             FStat(state.File.Fd, out var after);
             if (FileStamp.Of(in after) != stamp) stamp = default; // never equal to a real stamp: unstable below
-            _hashes[observedPath] = (epoch, stamp, hash);
         }
 
         state.HashedStamp = stamp;
@@ -210,6 +204,28 @@ internal sealed class TrackingOperations : IFuseOperations
             // The bytes served came from the file as it was at open; the hash from the file as it is now.
             Unstable = stamp != state.OpenStamp,
         });
+    }
+
+    // One hash per file and stamp per epoch, even when several handles of it settle at once (a file
+    // opened by many processes, or read twice in a row): the first computes, the others wait for it.
+    // Null when the file changed while it was being hashed: then the caller hashes for itself.
+    private string? SharedHash(long epoch, string observedPath, FileStamp stamp, OpenFile file)
+    {
+        var mine = new SharedHashEntry(epoch, stamp);
+        var entry = _hashes.AddOrUpdate(observedPath, mine, (_, old) => old.Epoch == epoch && old.Stamp == stamp ? old : mine);
+        if (entry != mine) return entry.Result.Task.GetAwaiter().GetResult();
+        try
+        {
+            var hash = ObservationHashing.ContentHash(file.Fd);
+            var unchanged = FStat(file.Fd, out var after) == 0 && FileStamp.Of(in after) == stamp;
+            mine.Result.SetResult(unchanged ? hash : null);
+            return unchanged ? hash : null;
+        }
+        catch (Exception e)
+        {
+            mine.Result.SetException(e);
+            throw;
+        }
     }
 
     // Hashes a handle read in an epoch that has not been hashed for it yet, or re-checks one that was.
@@ -243,6 +259,15 @@ internal sealed class TrackingOperations : IFuseOperations
 
         // Hashes from an ended epoch are never reused.
         _hashes.Clear();
+    }
+
+    private sealed class SharedHashEntry(long epoch, FileStamp stamp)
+    {
+        public long Epoch { get; } = epoch;
+
+        public FileStamp Stamp { get; } = stamp;
+
+        public TaskCompletionSource<string?> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private sealed class FileState(OpenFile file, FileStamp openStamp)
