@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-
 namespace Layer.Guest;
 
 /// <summary>Opens the byte stream to the host that the options name.</summary>
@@ -13,11 +11,24 @@ internal static class LinkOpener
         _ => throw new ArgumentOutOfRangeException(nameof(options)),
     };
 
-    private static Stream OpenSocket(string path)
+    /// <summary>
+    /// A unix socket through libc rather than System.Net.Sockets: only tests use
+    /// this link, and the managed socket stack would add to every image's binary.
+    /// </summary>
+    private static unsafe Stream OpenSocket(string path)
     {
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        socket.Connect(new UnixDomainSocketEndPoint(path));
-        return new NetworkStream(socket, ownsSocket: true);
+        var bytes = System.Text.Encoding.UTF8.GetBytes(path);
+        var address = new Interop.Sys.SockaddrUn { sun_family = Interop.Sys.AF_UNIX };
+        if (bytes.Length >= 108) throw new IOException($"socket path {path} is longer than 107 bytes");
+        bytes.CopyTo(new Span<byte>(address.sun_path, 108));
+        var fd = SyscallException.Check(Interop.Sys.socket(Interop.Sys.AF_UNIX, Interop.Sys.SOCK_STREAM | Interop.Sys.SOCK_CLOEXEC, 0), "socket");
+        if (Interop.Sys.connect(fd, &address, (uint)sizeof(Interop.Sys.SockaddrUn)) != 0)
+        {
+            var error = new SyscallException(System.Runtime.InteropServices.Marshal.GetLastPInvokeError(), $"connect {path}");
+            Interop.Sys.close(fd);
+            throw error;
+        }
+        return new FdStream(fd, fd, ownsFds: true);
     }
 
     /// <summary>

@@ -36,7 +36,7 @@ while (true)
     {
         stream = LinkOpener.Open(options);
     }
-    catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or SyscallException)
+    catch (Exception e) when (e is IOException or SyscallException)
     {
         AgentServer.Log($"cannot open the link to the host: {e.Message}");
         if (!isInit) return 1;

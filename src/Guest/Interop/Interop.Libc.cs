@@ -56,6 +56,24 @@ internal static unsafe partial class Interop
         [LibraryImport(Libc, SetLastError = true)]
         public static partial int pipe2(int* fds, int flags);
 
+        public const int AF_UNIX = 1;
+        public const int SOCK_STREAM = 1;
+        public const int SOCK_CLOEXEC = 0x80000;
+
+        /// <summary>struct sockaddr_un of &lt;sys/un.h&gt;: family, then a 108-byte path.</summary>
+        [StructLayout(LayoutKind.Sequential)]
+        public struct SockaddrUn
+        {
+            public ushort sun_family;
+            public fixed byte sun_path[108];
+        }
+
+        [LibraryImport(Libc, SetLastError = true)]
+        public static partial int socket(int domain, int type, int protocol);
+
+        [LibraryImport(Libc, SetLastError = true)]
+        public static partial int connect(int fd, SockaddrUn* address, uint addressLength);
+
         [LibraryImport(Libc, SetLastError = true)]
         public static partial int poll(PollFd* fds, nuint count, int timeoutMilliseconds);
 
