@@ -19,6 +19,8 @@ public sealed class SnapshotTests(BusyboxMachineFixture vm)
     {
         var token = Guid.NewGuid().ToString("N");
         Assert.Equal(0, (await Sh(vm.Machine, $"mkdir -p /data && echo {token} > /data/marker")).Exit);
+        await vm.Machine.CallAsync(agent => agent.MountOverlayAsync(new OverlayMount("snap", ".", "/snap")), "mounting an overlay");
+        Assert.Equal(0, (await Sh(vm.Machine, "echo generated > /snap/generated.txt")).Exit);
 
         var layer = await vm.Machine.SnapshotAsync();
 
@@ -27,10 +29,13 @@ public sealed class SnapshotTests(BusyboxMachineFixture vm)
         Assert.Equal(0, (await Sh(vm.Machine, "echo later > /data/marker && touch /data/later")).Exit);
         Assert.Equal((0, "later\n"), await Sh(vm.Machine, "cat /data/marker"));
 
-        using var restored = await vm.Host.BootAsync(BootSource.Layer(layer), new MachineSpec { MemoryMiB = 512 });
+        using var restored = await vm.Host.BootAsync(BootSource.Layer(layer), new MachineSpec { MemoryMiB = 512, WorkspaceFolder = vm.Workspace });
         Assert.Equal(layer, restored.ParentLayerId);
         Assert.Equal((0, token + "\n"), await Sh(restored, "cat /data/marker"));
         Assert.Equal((1, ""), await Sh(restored, "test -e /data/later"));
+        // The workspace overlay is back: the lower from the share, the upper from the snapshot.
+        Assert.Equal((0, "hello from the host\ngenerated\n"), await Sh(restored, "cat /snap/hello.txt /snap/generated.txt"));
+        Assert.False(File.Exists(Path.Combine(vm.Workspace, "generated.txt")));
 
         // The original goes on: a second snapshot is a child of the first.
         var second = await vm.Machine.SnapshotAsync();

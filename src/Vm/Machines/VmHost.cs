@@ -92,7 +92,9 @@ public sealed class VmHost : IDisposable
 
     /// <summary>
     /// Boots a machine on a fresh overlay over the image's root disk or the layer, and returns once its
-    /// agent has said hello. Throws <see cref="GuestFailedException"/> with the console tail if it does not.
+    /// agent has said hello (and, for a layer booted with a workspace, has remounted the workspace
+    /// overlays recorded on its disk). Throws <see cref="GuestFailedException"/> with the console tail
+    /// if it does not come up.
     /// </summary>
     public async Task<Machine> BootAsync(BootSource source, MachineSpec spec, CancellationToken cancellationToken = default)
     {
@@ -137,6 +139,14 @@ public sealed class VmHost : IDisposable
         try
         {
             await machine.WaitUntilReadyAsync(spec.BootTimeout, cancellationToken).ConfigureAwait(false);
+            if (parent is not null && spec.WorkspaceFolder is not null)
+            {
+                // A snapshot keeps the record of the workspace overlays (and their upper dirs) on disk,
+                // but not the mounts: put them back so the restored guest sees what the original saw.
+                await machine.CallAsync(agent => agent.RemountOverlaysAsync(cancellationToken), "remounting workspace overlays")
+                    .ConfigureAwait(false);
+            }
+
             return machine;
         }
         catch
