@@ -60,6 +60,14 @@ public sealed class LayoutTests
     }
 
     [Fact]
+    public void AByteOrderMarkIsIgnored()
+    {
+        var result = LayerfileParser.Parse("\uFEFFFROM vm/ubuntu:18.04\n", "L");
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(1, result.Layerfile.From!.Target.Argument.Span.Column - 5);
+    }
+
+    [Fact]
     public void AContinuationMayRunIntoTheEndOfTheFile()
     {
         var result = LayerfileParser.Parse("FROM vm/ubuntu:18.04\nRUN echo hi \\", "L");

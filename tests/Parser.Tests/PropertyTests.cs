@@ -141,7 +141,7 @@ public sealed class PropertyTests
         Assert.All(result.Layerfile.Instructions, i => Assert.False(string.IsNullOrEmpty(i.Canonical)));
 
         // An argument on one line stands exactly where its span says.
-        var source = text.Split('\n');
+        var source = (text.StartsWith('\uFEFF') ? text[1..] : text).Split('\n'); // columns as editors count them, without a byte order mark
         foreach (var argument in result.Layerfile.Instructions.SelectMany(TreeShape.Arguments).Where(a => a.Span.Line == a.Span.EndLine))
         {
             var line = source[argument.Span.Line - 1];

@@ -10,6 +10,8 @@ public static class LayerfileParser
     /// </summary>
     public static ParseResult Parse(string text, string path)
     {
+        // A byte order mark is not part of the first line as editors show it.
+        if (text.StartsWith('\uFEFF')) text = text[1..];
         var diagnostics = new List<Diagnostic>();
         var entries = new List<(LineMap Line, string Keyword, Instruction? Parsed)>();
         var instructions = new List<Instruction>();
