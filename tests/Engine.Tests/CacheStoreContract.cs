@@ -19,6 +19,8 @@ public abstract class CacheStoreContract : IDisposable
     {
         Id = id,
         Key = key,
+        Parent = "P-" + key,
+        Inputs = """{"instructions":["RUN true"]}""",
         LayerId = layer,
         ReadSetJson = """{"observations":[]}""",
         Instruction = "RUN true",
@@ -54,6 +56,16 @@ public abstract class CacheStoreContract : IDisposable
         Assert.Equal(["new", "old"], _store.Candidates("k").Select(e => e.Id));
         _store.Touch("old", t.AddHours(2));
         Assert.Equal(["old", "new"], _store.Candidates("k").Select(e => e.Id));
+    }
+
+    [Fact]
+    public void Entries_are_found_by_their_parent()
+    {
+        var t = DateTime.UtcNow;
+        _store.Add(Entry("a", "k1", t));
+        _store.Add(Entry("b", "k2", t));
+        Assert.Equal(["b"], _store.WithParent("P-k2").Select(e => e.Id));
+        Assert.Empty(_store.WithParent("P-k3"));
     }
 
     [Fact]

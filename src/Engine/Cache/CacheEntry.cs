@@ -12,6 +12,15 @@ public sealed record CacheEntry
 
     public required string Key { get; init; }
 
+    /// <summary>The parent the key was computed on: the previous step's layer, or the base image id.</summary>
+    public required string Parent { get; init; }
+
+    /// <summary>
+    /// What went into the key besides the parent (instruction texts, environment pairs), as JSON, so a
+    /// later miss can say what changed. Holds secret names, never secret values.
+    /// </summary>
+    public string Inputs { get; init; } = "{}";
+
     /// <summary>The snapshot layer taken after the step ran.</summary>
     public required string LayerId { get; init; }
 

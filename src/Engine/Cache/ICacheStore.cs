@@ -9,6 +9,9 @@ public interface ICacheStore : IDisposable
     /// <summary>The candidates stored under <paramref name="key"/>, most recently used first.</summary>
     IReadOnlyList<CacheEntry> Candidates(string key);
 
+    /// <summary>Entries whose key was computed on <paramref name="parent"/>, most recently used first.</summary>
+    IReadOnlyList<CacheEntry> WithParent(string parent);
+
     /// <summary>Records an entry. Call only once its layer is committed on disk.</summary>
     void Add(CacheEntry entry);
 

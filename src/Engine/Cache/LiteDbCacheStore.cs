@@ -19,6 +19,7 @@ public sealed class LiteDbCacheStore : ICacheStore
         _db = db;
         _steps = db.GetCollection(Steps);
         _steps.EnsureIndex("key");
+        _steps.EnsureIndex("parent");
     }
 
     /// <summary>Opens (or creates) the index file at <paramref name="path"/>.</summary>
@@ -34,6 +35,10 @@ public sealed class LiteDbCacheStore : ICacheStore
 
     public IReadOnlyList<CacheEntry> Candidates(string key) =>
         _steps.Find(Query.EQ("key", key)).Select(FromDocument)
+            .OrderByDescending(e => e.LastUsed).ThenByDescending(e => e.Created).ToList();
+
+    public IReadOnlyList<CacheEntry> WithParent(string parent) =>
+        _steps.Find(Query.EQ("parent", parent)).Select(FromDocument)
             .OrderByDescending(e => e.LastUsed).ThenByDescending(e => e.Created).ToList();
 
     public void Add(CacheEntry entry) => _steps.Upsert(ToDocument(entry));
@@ -59,6 +64,8 @@ public sealed class LiteDbCacheStore : ICacheStore
     {
         ["_id"] = e.Id,
         ["key"] = e.Key,
+        ["parent"] = e.Parent,
+        ["inputs"] = e.Inputs,
         ["layer"] = e.LayerId,
         ["reads"] = e.ReadSetJson,
         ["instruction"] = e.Instruction,
@@ -73,6 +80,8 @@ public sealed class LiteDbCacheStore : ICacheStore
     {
         Id = d["_id"].AsString,
         Key = d["key"].AsString,
+        Parent = d["parent"].AsString,
+        Inputs = d["inputs"].AsString,
         LayerId = d["layer"].AsString,
         ReadSetJson = d["reads"].AsString,
         Instruction = d["instruction"].AsString,

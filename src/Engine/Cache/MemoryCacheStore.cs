@@ -14,6 +14,14 @@ public sealed class MemoryCacheStore : ICacheStore
         }
     }
 
+    public IReadOnlyList<CacheEntry> WithParent(string parent)
+    {
+        lock (_lock)
+        {
+            return _entries.Values.Where(e => e.Parent == parent).OrderByDescending(e => e.LastUsed).ThenByDescending(e => e.Created).ToList();
+        }
+    }
+
     public void Add(CacheEntry entry)
     {
         lock (_lock)

@@ -74,7 +74,14 @@ public static class Planner
                     pendingInstructions.Add(instruction);
                     break;
                 case ListInstruction { Kind: InstructionKind.BuildEnv } list:
-                    foreach (var item in list.Items) environment = environment.WithVariable(item.Value, buildEnv(item.Value) ?? "");
+                    foreach (var item in list.Items)
+                    {
+                        environment = environment.WithVariable(item.Value, buildEnv(item.Value) ?? "") with
+                        {
+                            BuildEnvNames = environment.BuildEnvNames.Add(item.Value),
+                        };
+                    }
+
                     pendingInstructions.Add(instruction);
                     break;
                 case ListInstruction { Kind: InstructionKind.SecretEnv } list:

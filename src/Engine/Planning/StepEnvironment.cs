@@ -15,6 +15,9 @@ public sealed record StepEnvironment(
     ImmutableArray<string> SetupFiles,
     ImmutableSortedSet<string> SecretNames)
 {
+    /// <summary>Which of <see cref="Variables"/> came from BUILD ENV (their values are in the key as variables).</summary>
+    public ImmutableSortedSet<string> BuildEnvNames { get; init; } = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
+
     /// <summary>Variables every step sees, as webapp.io sets them.</summary>
     public static StepEnvironment Initial { get; } = new(
         ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using Layer.Cli.Terminal;
+using Layer.Engine.Running;
+using Layer.Fs.Mounting;
+using Layer.Vm.Images;
+using Layer.Vm.Libvirt;
+using Layer.Vm.Machines;
+
+namespace Layer.Cli.Commands;
+
+/// <summary>`layer run [PATH]`: build a Layerfile in real VMs, skipping every step whose reads still hold.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var path = new Argument<string>("path")
+        {
+            Description = "A Layerfile, or a folder holding one (default: the current folder)",
+            Arity = ArgumentArity.ZeroOrOne,
+            DefaultValueFactory = _ => ".",
+        };
+        var report = new Option<string?>("--report") { Description = "Write a JSON report of every step (status, reason, time, reads) to this file" };
+        var noCache = new Option<bool>("--no-cache") { Description = "Run every step, ignoring cached snapshots (results are still recorded)" };
+        var env = new Option<string[]>("--env", "-e")
+        {
+            Description = "KEY=VALUE for BUILD ENV (wins over the host environment); repeatable",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var connect = new Option<string?>("--connect") { Description = "libvirt URI (default: LAYER_LIBVIRT_URI, else qemu:///system)" };
+        var command = new Command(
+            "run",
+            "Build a Layerfile inside real VMs. Each step runs with the workspace shared through Layer's FUSE\n" +
+            "filesystem, which records what the step reads; its disk snapshot is cached under those reads.\n" +
+            "A step whose reads still hold (same bytes, same names, same absent files) is skipped and its\n" +
+            "snapshot restored. Every step that runs says why. Exit code: 0 on success, the failed step's\n" +
+            "exit code otherwise (1 for other errors). As root, installs what it needs first (scripts/host-setup).");
+        command.Arguments.Add(path);
+        command.Options.Add(report);
+        command.Options.Add(noCache);
+        command.Options.Add(env);
+        command.Options.Add(connect);
+        command.SetAction((result, cancellationToken) => RunAsync(new BuildOptions
+        {
+            Path = result.GetValue(path) ?? ".",
+            NoCache = result.GetValue(noCache),
+            Environment = ParseEnv(result.GetValue(env) ?? []),
+            LibvirtUri = result.GetValue(connect),
+        }, result.GetValue(report), cancellationToken));
+        return command;
+    }
+
+    private static Dictionary<string, string> ParseEnv(string[] pairs)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            var equals = pair.IndexOf('=');
+            if (equals <= 0) throw new BuildException($"--env {pair}: expected KEY=VALUE");
+            result[pair[..equals]] = pair[(equals + 1)..];
+        }
+
+        return result;
+    }
+
+    private static async Task<int> RunAsync(BuildOptions options, string? reportPath, CancellationToken cancellationToken)
+    {
+        var observer = new ConsoleBuildObserver(Console.Out, !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null);
+        try
+        {
+            HostSetup.Ensure();
+            var report = await Builder.RunAsync(options, observer, cancellationToken);
+            observer.Summary(report);
+            if (reportPath is not null) report.WriteTo(reportPath);
+            if (report.Succeeded) return 0;
+            var failed = report.Layerfiles.SelectMany(l => l.Steps).FirstOrDefault(s => s.ExitCode is not null);
+            return failed?.ExitCode is { } code and > 0 and < 256 ? code : 1;
+        }
+        catch (Exception e) when (e is BuildException or ImageBuildException or FuseMountException or LibvirtException or GuestFailedException or HostSetupException)
+        {
+            Console.Error.WriteLine($"layer run: {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("layer run: interrupted; this run's VMs were destroyed and the workspace unmounted");
+            return 130;
+        }
+    }
+}

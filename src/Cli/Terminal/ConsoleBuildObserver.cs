@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using Layer.Engine.Reporting;
+using Layer.Engine.Running;
+
+namespace Layer.Cli.Terminal;
+
+/// <summary>
+/// Live progress on the terminal: each step as its state changes, the running step's output prefixed
+/// with <c>  |</c>, and a table of steps at the end. Plain lines (no cursor tricks), so logs of CI
+/// runs read the same as a terminal.
+/// </summary>
+internal sealed class ConsoleBuildObserver(TextWriter output, bool color) : IBuildObserver
+{
+    private readonly Lock _lock = new();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private bool _midLine;
+
+    public void LayerfileStarted(LayerfileReport layerfile)
+    {
+        lock (_lock)
+        {
+            EndLine();
+            output.WriteLine(Paint($"== {layerfile.Path} ({layerfile.Steps.Count} steps)", "1"));
+        }
+    }
+
+    public void StepChanged(LayerfileReport layerfile, StepReport step)
+    {
+        lock (_lock)
+        {
+            EndLine();
+            var (label, code) = step.Status switch
+            {
+                StepStatus.Cached => ("cached ", "32"),
+                StepStatus.Running => ("running", "36"),
+                StepStatus.Ran => ("ran    ", "32;1"),
+                StepStatus.Failed => ("FAILED ", "31;1"),
+                _ => ("not-run", "33"),
+            };
+            var time = step.Status is StepStatus.Running or StepStatus.NotRun ? "" : $" {step.Seconds:0.0}s";
+            var why = step.Status switch
+            {
+                StepStatus.Running or StepStatus.NotRun => step.Reason is null ? "" : $"  ({step.Reason})",
+                StepStatus.Failed => step.ExitCode is { } code2 ? $"  (exit code {code2})" : "",
+                StepStatus.Ran when step.NotCached is not null => $"  (not cached: {step.NotCached})",
+                _ => "",
+            };
+            output.WriteLine($"{Paint(label, code)} {step.Line,4}: {Short(step.Instruction)}{time}{why}");
+        }
+    }
+
+    public void StepOutput(StepReport step, string text, bool isError)
+    {
+        lock (_lock)
+        {
+            foreach (var c in text)
+            {
+                if (!_midLine)
+                {
+                    output.Write(Paint("  | ", isError ? "31" : "2"));
+                    _midLine = true;
+                }
+
+                if (c == '\n')
+                {
+                    output.Write('\n');
+                    _midLine = false;
+                }
+                else if (c != '\r')
+                {
+                    output.Write(c);
+                }
+            }
+        }
+    }
+
+    public void LayerfileFinished(LayerfileReport layerfile)
+    {
+        lock (_lock)
+        {
+            EndLine();
+            if (layerfile.Error is not null) output.WriteLine(Paint(layerfile.Error, "31"));
+        }
+    }
+
+    public void Info(string message)
+    {
+        lock (_lock)
+        {
+            EndLine();
+            output.WriteLine(Paint($"-- {message}", "2"));
+        }
+    }
+
+    /// <summary>The closing table: one row per step, then the totals and the wall time.</summary>
+    public void Summary(BuildReport report)
+    {
+        lock (_lock)
+        {
+            EndLine();
+            output.WriteLine();
+            foreach (var layerfile in report.Layerfiles)
+            {
+                output.WriteLine(Paint($"{layerfile.Path}: {layerfile.Status}", layerfile.Status == "succeeded" ? "32;1" : "31;1"));
+                output.WriteLine($"  {"line",4}  {"status",-8} {"time",7}  instruction / why");
+                foreach (var step in layerfile.Steps)
+                {
+                    var why = step.Status == StepStatus.Cached ? "" : step.Reason is null ? "" : $"  <- {step.Reason}";
+                    output.WriteLine($"  {step.Line,4}  {step.Status,-8} {step.Seconds,6:0.0}s  {Short(step.Instruction)}{why}");
+                }
+            }
+
+            var steps = report.Layerfiles.SelectMany(l => l.Steps).ToList();
+            output.WriteLine($"{steps.Count(s => s.Status == StepStatus.Cached)} cached, {steps.Count(s => s.Status == StepStatus.Ran)} ran, " +
+                             $"{steps.Count(s => s.Status == StepStatus.Failed)} failed, {steps.Count(s => s.Status == StepStatus.NotRun)} not run in {_clock.Elapsed.TotalSeconds:0.0}s");
+        }
+    }
+
+    private void EndLine()
+    {
+        if (!_midLine) return;
+        output.Write('\n');
+        _midLine = false;
+    }
+
+    private static string Short(string instruction)
+    {
+        var line = instruction.ReplaceLineEndings(" ; ");
+        return line.Length <= 80 ? line : line[..77] + "...";
+    }
+
+    private string Paint(string text, string code) => color ? $"\e[{code}m{text}\e[0m" : text;
+}

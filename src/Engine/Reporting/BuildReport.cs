@@ -1,0 +1,81 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Layer.Engine.Reporting;
+
+/// <summary>What a step did: <c>cached</c> (skipped, snapshot reused), <c>ran</c>, <c>failed</c>, or <c>not-run</c>.</summary>
+public static class StepStatus
+{
+    public const string Cached = "cached";
+    public const string Running = "running";
+    public const string Ran = "ran";
+    public const string Failed = "failed";
+    public const string NotRun = "not-run";
+}
+
+/// <summary>One step of the report (the shape `layer run --report` writes).</summary>
+public sealed class StepReport
+{
+    public required int Line { get; init; }
+
+    public required string Instruction { get; init; }
+
+    public string Status { get; set; } = StepStatus.NotRun;
+
+    /// <summary>Why the step ran, in words a user can act on; for a cached step, what it would have taken.</summary>
+    public string? Reason { get; set; }
+
+    public double Seconds { get; set; }
+
+    /// <summary>The paths the step was seen reading (content, metadata, listings, absent names).</summary>
+    public IReadOnlyList<string> Reads { get; set; } = [];
+
+    public int? ExitCode { get; set; }
+
+    /// <summary>The snapshot layer the step left (cached or new).</summary>
+    public string? Layer { get; set; }
+
+    /// <summary>Why a step that ran was not recorded in the cache, when it was not.</summary>
+    public string? NotCached { get; set; }
+}
+
+public sealed class LayerfileReport
+{
+    public required string Path { get; init; }
+
+    /// <summary><c>succeeded</c> or <c>failed</c>.</summary>
+    public string Status { get; set; } = "failed";
+
+    public List<StepReport> Steps { get; } = [];
+
+    /// <summary>The layer the Layerfile ended on (what `layer shell` boots and children build on).</summary>
+    public string? FinalLayer { get; set; }
+
+    public string? Error { get; set; }
+}
+
+public sealed class BuildReport
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = true,
+    };
+
+    public List<LayerfileReport> Layerfiles { get; } = [];
+
+    public bool Succeeded => Layerfiles.Count > 0 && Layerfiles.All(l => l.Status == "succeeded");
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Writes the report atomically (temp file, then rename).</summary>
+    public void WriteTo(string path)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        var temporary = full + ".tmp";
+        File.WriteAllText(temporary, ToJson());
+        File.Move(temporary, full, overwrite: true);
+    }
+}

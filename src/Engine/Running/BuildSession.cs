@@ -1,0 +1,113 @@
+using Layer.Engine.Cache;
+using Layer.Fs;
+using Layer.Vm.Host;
+using Layer.Vm.Images;
+using Layer.Vm.Machines;
+
+namespace Layer.Engine.Running;
+
+/// <summary>
+/// What one `layer run` holds open: the cache index, the stat hash cache, libvirt, and the workspace
+/// mirror (mounted at the first miss only). Dispose unmounts, destroys this run's machines and saves
+/// the stat hash cache.
+/// </summary>
+internal sealed class BuildSession : IDisposable
+{
+    private readonly Lazy<VmHost> _vm;
+    private MirrorMount? _mirror;
+
+    public BuildSession(BuildOptions options, IBuildObserver observer, string repositoryRoot)
+    {
+        Options = options;
+        Observer = observer;
+        RepositoryRoot = repositoryRoot;
+        Cache = options.CacheDirectory is null ? CacheDirectory.Default() : new CacheDirectory(options.CacheDirectory);
+        Directory.CreateDirectory(Cache.Root);
+        Store = LiteDbCacheStore.Open(IndexPath(Cache));
+        Hashes = StatHashCache.Load(Path.Combine(Cache.Root, "stathash"), repositoryRoot);
+        Images = new ImageStore(Cache);
+        _vm = new Lazy<VmHost>(() => VmHost.Open(options.LibvirtUri, Cache, observer.Info));
+    }
+
+    public static string IndexPath(CacheDirectory cache) => Path.Combine(cache.Root, "index.db");
+
+    public BuildOptions Options { get; }
+
+    public IBuildObserver Observer { get; }
+
+    public string RepositoryRoot { get; }
+
+    public CacheDirectory Cache { get; }
+
+    public ICacheStore Store { get; }
+
+    public StatHashCache Hashes { get; }
+
+    public ImageStore Images { get; }
+
+    public VmHost Vm() => _vm.Value;
+
+    /// <summary>Whether a cached entry's layer is still on disk (pruning removes layers, not always entries first).</summary>
+    public bool LayerExists(string layerId) =>
+        File.Exists(Path.Combine(Cache.Layers, layerId + ".json")) && File.Exists(Path.Combine(Cache.Layers, layerId + ".qcow2"));
+
+    /// <summary>The repository mirrored through our FUSE filesystem, mounted on first use.</summary>
+    public MirrorMount Mirror()
+    {
+        if (_mirror is not null) return _mirror;
+        var vm = Vm();
+        var mountpoint = Path.Combine(Cache.Runs, "layer-" + vm.RunId, "workspace");
+        Observer.Info($"mounting the workspace {RepositoryRoot} (read-tracked) at {mountpoint}");
+        _mirror = MirrorMount.Mount(new MirrorOptions
+        {
+            HostRoot = RepositoryRoot,
+            Mountpoint = mountpoint,
+            AllowedUid = QemuUser.Uid(),
+            Log = message => Observer.Info("fs: " + message),
+        });
+        return _mirror;
+    }
+
+    public void Dispose()
+    {
+        if (_vm.IsValueCreated) _vm.Value.DestroyAll();
+        _mirror?.Dispose();
+        if (_mirror is not null) TryDelete(_mirror.Mountpoint);
+        if (_vm.IsValueCreated) _vm.Value.Dispose();
+        Hashes.Save();
+        Store.Dispose();
+    }
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder);
+        }
+        catch (IOException)
+        {
+            // Still busy or already gone: the next run's reaper takes care of it.
+        }
+    }
+}
+
+/// <summary>The uid QEMU runs as under libvirt (Debian: libvirt-qemu), read from /etc/passwd.</summary>
+internal static class QemuUser
+{
+    public static uint? Uid()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/etc/passwd"))
+            {
+                var fields = line.Split(':');
+                if (fields.Length > 2 && fields[0] is "libvirt-qemu" or "qemu" && uint.TryParse(fields[2], out var uid)) return uid;
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return null;
+    }
+}

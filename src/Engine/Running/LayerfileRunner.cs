@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using Layer.Engine.Cache;
+using Layer.Engine.Keys;
+using Layer.Engine.Planning;
+using Layer.Engine.Reporting;
+using Layer.Fs.Tracking;
+using Layer.Vm.Machines;
+
+namespace Layer.Engine.Running;
+
+/// <summary>Where a Layerfile starts: the parent id its first key is computed on, and what to boot.</summary>
+internal sealed record BuildBase(string KeyParent, BootSource Boot, bool IsLayer, string Description);
+
+/// <summary>
+/// Runs one planned Layerfile. Phase one walks the units and looks each up without booting anything: a
+/// hit is a candidate under the unit's key whose every observation still holds in the workspace. Phase
+/// two starts at the first miss: boot on the last hit's layer (or the base), remount the workspace
+/// overlays earlier steps made, and run every remaining unit with tracking, taking a snapshot after each
+/// and recording it only when its read set is stable. A failed step records nothing.
+/// </summary>
+internal sealed class LayerfileRunner(BuildSession session)
+{
+    public async Task<(LayerfileReport Report, BuildBase? Final)> RunAsync(Plan plan, BuildBase start, CancellationToken cancellationToken)
+    {
+        var report = new LayerfileReport { Path = plan.Layerfile };
+        var reports = plan.Units.Select(u => u.Steps.Select(s => new StepReport { Line = s.Line, Instruction = s.Instruction.Canonical }).ToList()).ToList();
+        foreach (var stepReports in reports) report.Steps.AddRange(stepReports);
+        var skippedReports = plan.NotRun.Select(s => new StepReport
+        {
+            Line = s.Line,
+            Instruction = s.Instruction.Canonical,
+            Status = StepStatus.NotRun,
+            Reason = $"SKIP REMAINING IF at line {plan.SkippedAt!.Span.Line} holds",
+        }).ToList();
+        report.Steps.AddRange(skippedReports);
+        report.Steps.Sort((a, b) => a.Line.CompareTo(b.Line));
+        session.Observer.LayerfileStarted(report);
+
+        var parent = start.KeyParent;
+        var boot = start.Boot;
+        var bootIsLayer = start.IsLayer;
+        var first = 0;
+        string? missReason = null;
+
+        // Phase one: every hit is skipped without booting anything.
+        for (; first < plan.Units.Count; first++)
+        {
+            var unit = plan.Units[first];
+            var key = StepKey.Of(parent, unit.Canonical, unit.Environment.KeyMaterial());
+            var clock = Stopwatch.StartNew();
+            var (hit, reason) = session.Options.NoCache ? (null, Reasons.NoCache) : Lookup(key, parent, plan.Layerfile, unit);
+            if (hit is null)
+            {
+                missReason = reason;
+                break;
+            }
+
+            session.Store.Touch(hit.Id, DateTime.UtcNow);
+            var reads = ReadSet.FromJson(hit.ReadSetJson).Observations.Select(o => o.Path).Distinct().ToList();
+            foreach (var step in reports[first])
+            {
+                step.Status = StepStatus.Cached;
+                step.Seconds = clock.Elapsed.TotalSeconds;
+                step.Reads = reads;
+                step.Layer = hit.LayerId;
+                step.Reason = $"inputs unchanged (ran in {hit.Seconds:0.0} s before)";
+                session.Observer.StepChanged(report, step);
+            }
+
+            parent = hit.LayerId;
+            boot = BootSource.Layer(hit.LayerId);
+            bootIsLayer = true;
+        }
+
+        foreach (var skipped in skippedReports) session.Observer.StepChanged(report, skipped);
+        if (first == plan.Units.Count)
+        {
+            report.Status = "succeeded";
+            report.FinalLayer = parent == start.KeyParent ? null : parent;
+            session.Observer.LayerfileFinished(report);
+            return (report, parent == start.KeyParent ? start : new BuildBase(parent, boot, true, $"layer {parent}"));
+        }
+
+        // Phase two: boot once, run the rest.
+        session.Observer.Info($"{plan.Layerfile}: booting {Describe(boot, start)} for line {plan.Units[first].Line} ({missReason})");
+        var mirror = session.Mirror();
+        using var machine = await session.Vm().BootAsync(boot, new MachineSpec
+        {
+            MemoryMiB = plan.MemoryMiB ?? 1024,
+            WorkspaceFolder = mirror.Mountpoint,
+        }, cancellationToken);
+        if (bootIsLayer)
+        {
+            // A snapshot keeps the overlays' upper folders; the mounts themselves died with the old guest.
+            await machine.Agent.RemountOverlaysAsync(cancellationToken);
+        }
+
+        var executor = new StepExecutor(machine, session.RepositoryRoot, session.Observer, session.Options.HostEnvironment);
+        for (var i = first; i < plan.Units.Count; i++)
+        {
+            var unit = plan.Units[i];
+            var key = StepKey.Of(parent, unit.Canonical, unit.Environment.KeyMaterial());
+            var reason = i == first ? missReason! : Reasons.ParentRan;
+            var clock = Stopwatch.StartNew();
+            foreach (var step in reports[i])
+            {
+                step.Status = StepStatus.Running;
+                step.Reason = reason;
+                session.Observer.StepChanged(report, step);
+            }
+
+            // The guest kernel caches lookups (a negative dentry hides an absence probe from the host):
+            // drop its caches so every access of this step reaches the tracker.
+            await machine.RunAsync(Vm.Agent.RunSpec.ShellCommand("sync; echo 3 > /proc/sys/vm/drop_caches"), cancellationToken: cancellationToken);
+            mirror.Tracker.BeginEpoch();
+            StepFailure? failure = null;
+            var stepIndex = 0;
+            try
+            {
+                for (; stepIndex < unit.Steps.Count && failure is null; stepIndex++)
+                {
+                    failure = await executor.ExecuteAsync(unit.Steps[stepIndex], reports[i][stepIndex], cancellationToken);
+                }
+            }
+            finally
+            {
+                if (failure is not null || cancellationToken.IsCancellationRequested) mirror.Tracker.EndEpoch();
+            }
+
+            if (failure is not null)
+            {
+                var failed = reports[i][stepIndex - 1];
+                failed.Status = StepStatus.Failed;
+                failed.ExitCode = failure.ExitCode;
+                failed.Seconds = clock.Elapsed.TotalSeconds;
+                report.Error = $"{plan.Layerfile}:{failed.Line}: {failed.Instruction} failed ({failure.How})" +
+                               (failure.LastLines.Count > 0 ? "\n" + string.Join("\n", failure.LastLines.Select(l => "  | " + l)) : "");
+                session.Observer.StepChanged(report, failed);
+                foreach (var rest in reports.Skip(i).SelectMany(r => r).Where(r => r.Status != StepStatus.Failed))
+                {
+                    rest.Status = StepStatus.NotRun;
+                    rest.Reason = "an earlier step failed";
+                    session.Observer.StepChanged(report, rest);
+                }
+
+                report.Status = "failed";
+                session.Observer.LayerfileFinished(report);
+                return (report, null);
+            }
+
+            var readSet = mirror.Tracker.EndEpoch();
+            var layer = await machine.SnapshotAsync(cancellationToken);
+            var seconds = clock.Elapsed.TotalSeconds;
+            var readPaths = readSet.Observations.Select(o => o.Path).Distinct().ToList();
+            if (readSet.IsStable)
+            {
+                session.Store.Add(new CacheEntry
+                {
+                    Id = Guid.NewGuid().ToString("N"),
+                    Key = key.Hex,
+                    Parent = parent,
+                    Inputs = Reasons.Inputs(unit),
+                    LayerId = layer,
+                    ReadSetJson = readSet.ToJson(),
+                    Instruction = string.Join("\n", unit.Steps.Select(s => s.Instruction.Canonical)),
+                    Layerfile = plan.Layerfile,
+                    Line = unit.Line,
+                    Seconds = seconds,
+                    Created = DateTime.UtcNow,
+                    LastUsed = DateTime.UtcNow,
+                });
+            }
+
+            foreach (var step in reports[i])
+            {
+                step.Status = StepStatus.Ran;
+                step.Seconds = seconds;
+                step.Reads = readPaths;
+                step.Layer = layer;
+                step.NotCached = readSet.IsStable ? null : "a file changed while the step read it";
+                session.Observer.StepChanged(report, step);
+            }
+
+            parent = layer;
+        }
+
+        report.Status = "succeeded";
+        report.FinalLayer = parent;
+        session.Observer.LayerfileFinished(report);
+        return (report, new BuildBase(parent, BootSource.Layer(parent), true, $"layer {parent}"));
+    }
+
+    /// <summary>The first candidate whose read set still holds, or why there is none.</summary>
+    private (CacheEntry? Hit, string Reason) Lookup(StepKey key, string parent, string layerfile, PlannedUnit unit)
+    {
+        var candidates = session.Store.Candidates(key.Hex);
+        if (candidates.Count == 0) return (null, Reasons.ForMissingKey(session.Store, parent, layerfile, unit));
+        string? reason = null;
+        foreach (var candidate in candidates)
+        {
+            if (!session.LayerExists(candidate.LayerId))
+            {
+                reason ??= "its snapshot was pruned";
+                continue;
+            }
+
+            var result = ReadSetValidator.Validate(session.RepositoryRoot, ReadSet.FromJson(candidate.ReadSetJson), session.Hashes, stopAtFirst: true);
+            if (result.Holds) return (candidate, "");
+            reason ??= Reasons.ForMismatch(result.Mismatches[0]);
+        }
+
+        return (null, reason ?? Reasons.NoEntry);
+    }
+
+    private static string Describe(BootSource boot, BuildBase start) => ReferenceEquals(boot, start.Boot) ? start.Description : "the last cached snapshot";
+}

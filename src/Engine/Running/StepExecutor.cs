@@ -1,0 +1,128 @@
+using System.Text;
+using Layer.Engine.Planning;
+using Layer.Engine.Reporting;
+using Layer.Parser;
+using Layer.Vm.Agent;
+using Layer.Vm.Machines;
+
+namespace Layer.Engine.Running;
+
+/// <summary>
+/// Does one planned step inside a running machine. RUN goes through the agent's shell with the step's
+/// environment (secrets added from the host at this moment only). COPY of one folder mounts an overlay
+/// of that part of the share (nothing is read, so nothing is hashed, until a later step reads it);
+/// other COPYs copy inside the guest from the share, so every file copied is read, hence tracked.
+/// </summary>
+internal sealed class StepExecutor(Machine machine, string repositoryRoot, IBuildObserver observer, Func<string, string?> hostEnvironment)
+{
+    /// <summary>Where the guest mounts the workspace share (the image's init does).</summary>
+    internal const string ShareInGuest = "/layer/share";
+
+    private const int TailLines = 20;
+
+    /// <summary>Runs the step; returns null on success, else the failure with its exit code and last output lines.</summary>
+    public async Task<StepFailure?> ExecuteAsync(PlannedStep step, StepReport report, CancellationToken cancellationToken)
+    {
+        return step.Instruction switch
+        {
+            RunInstruction run => await RunAsync(run.Command.Value, step.Environment, report, cancellationToken),
+            CopyInstruction => await CopyAsync(step.Copy!, step, report, cancellationToken),
+            _ => throw new InvalidOperationException($"{step.Instruction.Kind} is not a step"),
+        };
+    }
+
+    private async Task<StepFailure?> RunAsync(string command, StepEnvironment environment, StepReport report, CancellationToken cancellationToken)
+    {
+        var variables = new Dictionary<string, string>(environment.Variables, StringComparer.Ordinal);
+        var secrets = new List<string>();
+        foreach (var name in environment.SecretNames)
+        {
+            var value = hostEnvironment(name) ??
+                        throw new BuildException($"SECRET ENV {name} is not set: export {name}=... in the environment that runs `layer run`");
+            variables[name] = value;
+            secrets.Add(value);
+        }
+
+        var script = new StringBuilder();
+        foreach (var file in environment.SetupFiles) script.Append(". ").Append(ShellQuote(file)).Append(" || exit $?\n");
+        script.Append(command);
+        var mask = new SecretMask(secrets);
+        var tail = new OutputTail(TailLines);
+        var stdout = new Utf8Stream(text => Emit(report, mask.Apply(text), false, tail));
+        var stderr = new Utf8Stream(text => Emit(report, mask.Apply(text), true, tail));
+        var result = await machine.RunAsync(new RunSpec
+        {
+            Shell = script.ToString(),
+            Environment = variables,
+            WorkingDirectory = environment.WorkingDirectory,
+            User = environment.User,
+        }, stdout.Write, stderr.Write, cancellationToken);
+        stdout.Flush();
+        stderr.Flush();
+        if (result.Succeeded) return null;
+        var how = result.Signal != 0 ? $"killed by signal {result.Signal}" : $"exit code {result.ExitCode}";
+        return new StepFailure(result.ExitCode == 0 ? 1 : result.ExitCode, how, tail.Lines());
+    }
+
+    private void Emit(StepReport report, string text, bool isError, OutputTail tail)
+    {
+        tail.Add(text);
+        observer.StepOutput(report, text, isError);
+    }
+
+    private async Task<StepFailure?> CopyAsync(CopyPaths copy, PlannedStep step, StepReport report, CancellationToken cancellationToken)
+    {
+        foreach (var source in copy.Sources)
+        {
+            var host = Path.Join(repositoryRoot, source);
+            if (!Path.Exists(host))
+            {
+                return new StepFailure(1, "COPY source missing", [$"{step.Instruction.Span}: COPY source '{(source.Length == 0 ? "." : source)}' does not exist in {repositoryRoot}"]);
+            }
+        }
+
+        if (copy.Sources.Count == 1 && Directory.Exists(Path.Join(repositoryRoot, copy.Sources[0])) && !IsLink(Path.Join(repositoryRoot, copy.Sources[0])))
+        {
+            var overlay = new OverlayMount(OverlayId(step), copy.Sources[0], copy.Destination);
+            try
+            {
+                await machine.Agent.MountOverlayAsync(overlay, cancellationToken);
+                return null;
+            }
+            catch (AgentRequestException e)
+            {
+                // An overlay already sits at that target, or it cannot be mounted: copy instead (reads tracked).
+                observer.Info($"line {step.Line}: copying instead of an overlay ({e.GuestMessage})");
+            }
+        }
+
+        var script = new StringBuilder("set -e\n");
+        var intoFolder = copy.Sources.Count > 1 || copy.Destination.EndsWith('/') ||
+                         copy.Sources.Any(s => Directory.Exists(Path.Join(repositoryRoot, s)));
+        script.Append(intoFolder ? $"mkdir -p {ShellQuote(copy.Destination)}\n" : $"mkdir -p \"$(dirname {ShellQuote(copy.Destination)})\"\n");
+        foreach (var source in copy.Sources)
+        {
+            var inShare = source.Length == 0 ? ShareInGuest : ShareInGuest + "/" + source;
+            var isFolder = Directory.Exists(Path.Join(repositoryRoot, source)) && !IsLink(Path.Join(repositoryRoot, source));
+            script.Append(isFolder
+                ? $"cp -a {ShellQuote(inShare)}/. {ShellQuote(copy.Destination)}/\n"
+                : $"cp -a {ShellQuote(inShare)} {ShellQuote(copy.Destination)}\n");
+        }
+
+        return await RunAsync(script.ToString(), step.Environment with { SecretNames = step.Environment.SecretNames.Clear() }, report, cancellationToken);
+    }
+
+    private static bool IsLink(string path) => new FileInfo(path).LinkTarget is not null;
+
+    /// <summary>Stable per Layerfile line and target, so a restored snapshot's overlay keeps its id.</summary>
+    private static string OverlayId(PlannedStep step)
+    {
+        var text = $"{step.Instruction.Span.File}\0{step.Line}\0{step.Copy!.Destination}";
+        return "copy-" + Convert.ToHexStringLower(Blake3.Hasher.Hash(Encoding.UTF8.GetBytes(text)).AsSpan()[..8]);
+    }
+
+    internal static string ShellQuote(string text) => "'" + text.Replace("'", "'\\''") + "'";
+}
+
+/// <summary>A step that failed: the exit code for `layer run`, how it ended, and its last output lines.</summary>
+internal sealed record StepFailure(int ExitCode, string How, IReadOnlyList<string> LastLines);
