@@ -61,9 +61,7 @@ internal sealed class PassthroughOperations : IMirrorOperations, IDisposable
     public int GetAttr(in RequestContext context, NodeId node, out fuse_attr attr)
     {
         attr = default;
-        var path = _nodes.PathOf(node);
-        if (path is null) return Errno.ENOENT;
-        var error = Root.TryStat(path, out var st);
+        var error = Stat(node, out var st);
         if (error != 0) return error;
         attr = ToAttr(in st);
         return 0;
@@ -72,8 +70,7 @@ internal sealed class PassthroughOperations : IMirrorOperations, IDisposable
     public int ReadLink(in RequestContext context, NodeId node, Span<byte> destination, out int length)
     {
         length = 0;
-        var path = _nodes.PathOf(node);
-        if (path is null) return Errno.ENOENT;
+        if (!TryPath(node, out var path)) return Errno.ENOENT;
         var error = Root.TryReadLink(path, out byte[] target);
         if (error != 0) return error;
         if (target.Length > destination.Length) return Errno.ENAMETOOLONG;
@@ -86,8 +83,7 @@ internal sealed class PassthroughOperations : IMirrorOperations, IDisposable
     {
         handle = default;
         if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_TRUNC | O_CREAT | O_APPEND)) != 0) return Errno.EROFS;
-        var path = _nodes.PathOf(node);
-        if (path is null) return Errno.ENOENT;
+        if (!TryPath(node, out var path)) return Errno.ENOENT;
         var error = Root.TryOpen(path, O_RDONLY, out var fd);
         if (error != 0) return error;
         handle = _files.Add(new OpenFile(fd, path));
@@ -125,8 +121,7 @@ internal sealed class PassthroughOperations : IMirrorOperations, IDisposable
     public int OpenDir(in RequestContext context, NodeId node, out FileHandle handle)
     {
         handle = default;
-        var path = _nodes.PathOf(node);
-        if (path is null) return Errno.ENOENT;
+        if (!TryPath(node, out var path)) return Errno.ENOENT;
         var error = Root.TryReadDirectory(path, out var entries);
         if (error != 0) return error;
         handle = _directories.Add(new OpenDirectory(path, entries));
@@ -167,9 +162,7 @@ internal sealed class PassthroughOperations : IMirrorOperations, IDisposable
 
     public int Access(in RequestContext context, NodeId node, int mask)
     {
-        var path = _nodes.PathOf(node);
-        if (path is null) return Errno.ENOENT;
-        var error = Root.TryStat(path, out var st);
+        var error = Stat(node, out var st);
         if (error != 0) return error;
         if ((mask & W_OK) != 0) return Errno.EROFS;
         // Like root on the host: execute needs some x bit, except on directories.
@@ -181,8 +174,7 @@ internal sealed class PassthroughOperations : IMirrorOperations, IDisposable
     public unsafe int GetXattr(in RequestContext context, NodeId node, ReadOnlySpan<byte> name, Span<byte> destination, out int length)
     {
         length = 0;
-        var path = _nodes.PathOf(node);
-        if (path is null) return Errno.ENOENT;
+        if (!TryPath(node, out var path)) return Errno.ENOENT;
         var error = OpenForXattr(path, out var fd, out var isLink);
         if (error != 0) return error;
         using (fd)
@@ -201,8 +193,7 @@ internal sealed class PassthroughOperations : IMirrorOperations, IDisposable
     public unsafe int ListXattr(in RequestContext context, NodeId node, Span<byte> destination, out int length)
     {
         length = 0;
-        var path = _nodes.PathOf(node);
-        if (path is null) return Errno.ENOENT;
+        if (!TryPath(node, out var path)) return Errno.ENOENT;
         var error = OpenForXattr(path, out var fd, out var isLink);
         if (error != 0) return error;
         using (fd)
@@ -232,6 +223,18 @@ internal sealed class PassthroughOperations : IMirrorOperations, IDisposable
     public void Dispose()
     {
         foreach (var file in _files.All) file.Dispose();
+    }
+
+    private bool TryPath(NodeId node, out string path)
+    {
+        path = _nodes.PathOf(node)!;
+        return path is not null;
+    }
+
+    private int Stat(NodeId node, out statx st)
+    {
+        st = default;
+        return TryPath(node, out var path) ? Root.TryStat(path, out st) : Errno.ENOENT;
     }
 
     private int OpenForXattr(string path, out FileDescriptor fd, out bool isLink)
