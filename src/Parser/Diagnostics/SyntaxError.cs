@@ -39,7 +39,7 @@ internal static class SyntaxError
 
         var keywords = expected.Where(e => e.Length > 0 && e.All(c => char.IsAsciiLetterUpper(c))).ToList();
         var message = word.Length == 0
-            ? $"expected {Join(expected)} after `{text.TrimEnd()}`"
+            ? $"expected {Join(expected)} " + (text.Length <= 40 ? $"after `{text}`" : "at the end of the instruction")
             : $"unexpected `{word}`; expected {Join(expected)}";
         var caseMatch = keywords.FirstOrDefault(k => k == word.ToUpperInvariant());
         var closest = caseMatch ?? Suggestions.Closest(word, keywords);
