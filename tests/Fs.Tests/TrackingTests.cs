@@ -97,6 +97,19 @@ public sealed class TrackingTests
     }
 
     [HostFact(Needs.Root, Needs.Fuse)]
+    public void Ls_l_records_each_entry_in_every_epoch_so_no_readdirplus_prefill_hides_lookups()
+    {
+        using var m = Fixture();
+        foreach (var _ in Enumerable.Range(0, 2))
+        {
+            var seen = Seen(Trace(m, "ls -l d >/dev/null; ls -l d >/dev/null"));
+            Assert.Contains((ObservationKind.Listing, "d"), seen);
+            Assert.Contains((ObservationKind.Metadata, "d/x"), seen);
+            Assert.Contains((ObservationKind.Metadata, "d/y"), seen);
+        }
+    }
+
+    [HostFact(Needs.Root, Needs.Fuse)]
     public void Epochs_are_isolated()
     {
         using var m = Fixture();
