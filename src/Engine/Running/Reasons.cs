@@ -11,6 +11,7 @@ internal static class Reasons
     public const string NoEntry = "no cache entry";
     public const string ParentRan = "parent step re-ran";
     public const string NoCache = "--no-cache";
+    public const string BaseChanged = "the base changed (image rebuilt or parent Layerfile re-ran)";
 
     /// <summary>What went into a unit's key besides its parent, stored with the entry to explain later misses.</summary>
     public static string Inputs(PlannedUnit unit) => JsonSerializer.Serialize(new StoredInputs(
@@ -24,7 +25,13 @@ internal static class Reasons
     public static string ForMissingKey(ICacheStore store, string parent, string layerfile, PlannedUnit unit)
     {
         var previous = store.WithParent(parent).FirstOrDefault(e => e.Layerfile == layerfile);
-        if (previous is null) return NoEntry;
+        if (previous is null)
+        {
+            // Ran before on another base: the image was rebuilt, or the parent Layerfile changed.
+            var instruction = string.Join("\n", unit.Steps.Select(s => s.Instruction.Canonical));
+            return store.All().Any(e => e.Layerfile == layerfile && e.Instruction == instruction) ? BaseChanged : NoEntry;
+        }
+
         StoredInputs? then;
         try
         {

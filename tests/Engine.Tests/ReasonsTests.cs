@@ -1,0 +1,77 @@
+using Layer.Engine.Cache;
+using Layer.Engine.Planning;
+using Layer.Engine.Running;
+using Layer.Fs.Tracking;
+using Layer.Parser;
+
+namespace Layer.Engine.Tests;
+
+public sealed class ReasonsTests : IDisposable
+{
+    private readonly DirectoryInfo _repo = Directory.CreateTempSubdirectory("layer-reasons-");
+    private readonly MemoryCacheStore _store = new();
+
+    public void Dispose()
+    {
+        _repo.Delete(recursive: true);
+        _store.Dispose();
+    }
+
+    private PlannedUnit FirstUnit(string text, Func<string, string?>? buildEnv = null)
+    {
+        var path = Path.Combine(_repo.FullName, "Layerfile");
+        var parsed = LayerfileParser.Parse(text, path);
+        return Planner.Make(parsed.Layerfile, _repo.FullName, StepEnvironment.Initial, buildEnv ?? (_ => null)).Units[0];
+    }
+
+    private void Record(string parent, PlannedUnit unit) => _store.Add(new CacheEntry
+    {
+        Id = Guid.NewGuid().ToString("N"),
+        Key = "k-" + Guid.NewGuid(),
+        Parent = parent,
+        Inputs = Reasons.Inputs(unit),
+        LayerId = "L",
+        ReadSetJson = ReadSet.Empty.ToJson(),
+        Instruction = string.Join("\n", unit.Steps.Select(s => s.Instruction.Canonical)),
+        Layerfile = "Layerfile",
+        Created = DateTime.UtcNow,
+        LastUsed = DateTime.UtcNow,
+    });
+
+    [Fact]
+    public void Nothing_recorded_on_this_parent_is_no_cache_entry()
+    {
+        Assert.Equal(Reasons.NoEntry, Reasons.ForMissingKey(_store, "image", "Layerfile", FirstUnit("FROM vm/busybox\nRUN make\n")));
+    }
+
+    [Fact]
+    public void The_same_instruction_on_another_base_says_the_base_changed()
+    {
+        Record("old-image", FirstUnit("FROM vm/busybox\nRUN make\n"));
+        Assert.Equal(Reasons.BaseChanged, Reasons.ForMissingKey(_store, "new-image", "Layerfile", FirstUnit("FROM vm/busybox\nRUN make\n")));
+    }
+
+    [Fact]
+    public void An_edited_instruction_on_the_same_parent_says_instruction_changed()
+    {
+        Record("image", FirstUnit("FROM vm/busybox\nRUN make\n"));
+        Assert.Equal("instruction changed", Reasons.ForMissingKey(_store, "image", "Layerfile", FirstUnit("FROM vm/busybox\nRUN make all\n")));
+    }
+
+    [Fact]
+    public void A_changed_build_env_value_is_named()
+    {
+        Record("image", FirstUnit("FROM vm/busybox\nBUILD ENV MODE\nRUN make\n", _ => "debug"));
+        Assert.Equal("BUILD ENV MODE changed", Reasons.ForMissingKey(_store, "image", "Layerfile", FirstUnit("FROM vm/busybox\nBUILD ENV MODE\nRUN make\n", _ => "release")));
+    }
+
+    [Theory]
+    [InlineData(ObservationKind.Content, "its content changed", "package.json changed")]
+    [InlineData(ObservationKind.Content, "it no longer exists", "package.json was removed")]
+    [InlineData(ObservationKind.Absent, "it exists now", "package.json now exists")]
+    [InlineData(ObservationKind.Listing, "its entries changed", "package.json/ listing changed")]
+    public void A_mismatch_is_said_in_the_users_words(ObservationKind kind, string validatorReason, string expected)
+    {
+        Assert.Equal(expected, Reasons.ForMismatch(new Mismatch(new Observation(kind, "package.json"), validatorReason)));
+    }
+}
