@@ -111,6 +111,14 @@ public sealed class ErrorTests
     }
 
     [Fact]
+    public void AMisspeltFromIsOneErrorNotThree()
+    {
+        Assert.Single(Errors("From /base\nRUN x\n"));
+        var errors = Errors("FROM vm/ubuntu:18.04\nfrom /base\n");
+        Assert.Equal([(2, 1)], errors.Select(e => (e.Span.Line, e.Span.Column)));
+    }
+
+    [Fact]
     public void ASecondFromIsAnError()
     {
         var error = OnlyError("FROM vm/ubuntu:18.04\nRUN a\nFROM vm/ubuntu:22.04\n");

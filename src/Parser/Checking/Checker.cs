@@ -9,8 +9,14 @@ internal static class Checker
     /// <param name="lines">Every logical line in order: its first word, and the instruction when it parsed.</param>
     public static void Check(string file, IReadOnlyList<(LineMap Line, string Keyword, Instruction? Parsed)> lines, List<Diagnostic> diagnostics)
     {
-        // `From /base` already has its own error (case); counting it as the FROM avoids a second, misleading one.
-        var froms = lines.Where(l => l.Keyword.Equals("FROM", StringComparison.OrdinalIgnoreCase)).ToList();
+        var froms = lines.Where(l => l.Keyword == "FROM").ToList();
+        if (froms.Count == 0)
+        {
+            // `From /base` already has its own error (keywords are case-sensitive); taking it as the FROM
+            // avoids a second, misleading "no FROM".
+            froms = lines.Where(l => l.Keyword.Equals("FROM", StringComparison.OrdinalIgnoreCase)).ToList();
+        }
+
         if (froms.Count == 0)
         {
             // Point at the first line that should have been the FROM, so the report names the first faulty line.
