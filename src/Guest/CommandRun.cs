@@ -21,7 +21,9 @@ internal sealed unsafe class CommandRun
     private readonly LinkWriter _link;
     private readonly ChildReaper _reaper;
     private readonly string _selfPath;
+    private readonly Lock _signalGate = new();
     private int _pid;
+    private int _pendingSignal;
     private volatile bool _timedOut;
 
     public CommandRun(uint id, RunRequest request, LinkWriter link, ChildReaper reaper, string selfPath)
@@ -33,11 +35,18 @@ internal sealed unsafe class CommandRun
         _selfPath = selfPath;
     }
 
-    /// <summary>Sends a signal to the command's process group (after it started; before that it is dropped).</summary>
+    /// <summary>
+    /// Sends a signal to the command's process group. One that arrives before
+    /// the process exists (the host cancelled right away) is kept and sent as
+    /// soon as it does, so a cancelled run never runs to completion.
+    /// </summary>
     public void Signal(int signal)
     {
-        var pid = Volatile.Read(ref _pid);
-        if (pid > 0) Interop.Sys.kill(-pid, signal);
+        lock (_signalGate)
+        {
+            if (_pid > 0) Interop.Sys.kill(-_pid, signal);
+            else _pendingSignal = signal;
+        }
     }
 
     /// <summary>Runs to the end, sending every frame; reports failures to start as Error.</summary>
@@ -82,7 +91,11 @@ internal sealed unsafe class CommandRun
             Interop.Sys.close(stdoutWrite);
             Interop.Sys.close(stderrWrite);
         }
-        Volatile.Write(ref _pid, pid);
+        lock (_signalGate)
+        {
+            _pid = pid;
+            if (_pendingSignal != 0) Interop.Sys.kill(-pid, _pendingSignal);
+        }
         _link.Send(MessageType.Started, _id, new StartedMessage(pid).Encode());
 
         using var timer = _request.TimeoutMilliseconds == 0

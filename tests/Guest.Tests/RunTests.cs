@@ -260,6 +260,19 @@ public sealed class RunTests
     }
 
     [Fact]
+    public async Task Cancelling_before_the_command_started_still_kills_it()
+    {
+        await using var agent = await AgentProcess.StartAsync();
+        var marker = Path.Combine(agent.Folder, "ran-to-the-end");
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            agent.Client.RunAsync(RunSpec.ShellCommand($"sleep 2; touch {marker}"), null, null, cancel.Token).WaitAsync(TimeSpan.FromSeconds(30)));
+        await Task.Delay(2500);
+        Assert.False(File.Exists(marker));
+    }
+
+    [Fact]
     public async Task A_throwing_output_callback_kills_the_command_and_surfaces()
     {
         await using var agent = await AgentProcess.StartAsync();
