@@ -106,7 +106,10 @@ public sealed class MirrorMount : IDisposable
         FileDescriptor device;
         try
         {
-            device = viaFusermount ? FusermountMount.Mount(mountpoint, allowOther: true) : KernelMount.Mount(mountpoint);
+            // An ordinary user needs allow_other (and user_allow_other in /etc/fuse.conf) only to let
+            // another uid in; `layer trace` as that user alone does not.
+            var allowOther = options.AllowedUid is { } other && other != ownUid;
+            device = viaFusermount ? FusermountMount.Mount(mountpoint, allowOther) : KernelMount.Mount(mountpoint);
         }
         catch
         {
