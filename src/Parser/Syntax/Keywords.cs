@@ -31,10 +31,6 @@ public static class Keywords
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
-    /// <summary>The words that can start an instruction, in the order `layer --help` would list them.</summary>
-    internal static readonly string[] Leading =
-    [
-        "FROM", "RUN", "COPY", "CLONE", "ENV", "BUILD", "SECRET", "WORKDIR", "USER", "CACHE", "CHECKPOINT",
-        "SPLIT", "WAIT", "MEMORY", "SETUP", "SKIP", "LABEL", "BUTTON", "EXPOSE", "ARTIFACT",
-    ];
+    /// <summary>The words that can start an instruction, in the grammar's order.</summary>
+    internal static readonly string[] Leading = Grammar.LeadingKeywords;
 }
