@@ -68,6 +68,9 @@ public sealed class ErrorTests
     [InlineData("RUN", 4, "a shell command")]
     [InlineData("WORKDIR", 8, "a directory")]
     [InlineData("WORKDIR /a /b", 12, "end of instruction")]
+    [InlineData("CLONE https://x/y.git", 22, "a destination path")]
+    [InlineData("ENV", 4, "KEY=VALUE")]
+    [InlineData("SKIP REMAINING IF", 18, "a condition such as GIT_BRANCH=main")]
     [InlineData("COPY \"unterminated b", 6, "a closing \"")]
     public void MissingOrExtraArgumentsSayWhatWasExpected(string line, int column, string expected)
     {
@@ -91,6 +94,15 @@ public sealed class ErrorTests
         var error = OnlyError("FROM vm/ubuntu:18.04\n" + line + "\n");
         Assert.Equal((2, column), (error.Span.Line, error.Span.Column));
         Assert.Contains(expected, error.Expected);
+    }
+
+    [Theory]
+    [InlineData("CLONE x DEFAULT=main", 21)]
+    [InlineData("CLONE x DEFAULT=a DEFAULT=b /d", 31)]
+    public void CloneNeedsOneDestinationAndAtMostOneDefault(string line, int column)
+    {
+        var error = OnlyError("FROM vm/ubuntu:18.04\n" + line + "\n");
+        Assert.Equal((2, column), (error.Span.Line, error.Span.Column));
     }
 
     [Fact]

@@ -146,9 +146,10 @@ internal static class Grammar
     // `DEFAULT=branch` is told apart from paths after parsing (a word that starts with it).
     private static readonly Parser<char, Build> Clone = Directive(
         Keyword("CLONE"),
-        Map((repository, items) => (repository, items: items.ToList()), Argument("a repository URL"), Argument("a path").AtLeastOnce())
-            .Assert(c => c.items.Any(i => !IsDefault(i)), "CLONE needs a destination after the repository")
-            .Assert(c => c.items.Count(IsDefault) <= 1, "CLONE takes one DEFAULT=branch at most"),
+        Map((repository, items) => (repository, items: items.ToList()), Argument("a repository URL"), Argument("a destination path").AtLeastOnce())
+            .Bind(c => c.items.All(IsDefault) ? Fail<(Piece repository, List<Piece> items)>("CLONE needs a destination after the repository")
+                : c.items.Count(IsDefault) > 1 ? Fail<(Piece repository, List<Piece> items)>("CLONE takes one DEFAULT=branch at most")
+                : Return(c)),
         clone => (m, _) =>
         {
             var paths = clone.items.Where(i => !IsDefault(i)).Select(m.Argument).ToList();
