@@ -33,6 +33,15 @@ public sealed class MirrorOptions
 
     public MountMethod Method { get; init; } = MountMethod.Auto;
 
+    /// <summary>
+    /// Zero (the default): the kernel caches no entry or attribute, so every access reaches the mirror.
+    /// Above zero: the kernel may keep positive entries and attributes that long within an epoch, where
+    /// they only hide repeats of accesses already recorded, and <see cref="ReadTracker.BeginEpoch"/>
+    /// waits until every one has expired (about this long), so none hides an access across epochs.
+    /// Listings, symlinks, file pages and failed lookups are never cached either way.
+    /// </summary>
+    public TimeSpan KernelCacheTimeout { get; init; } = TimeSpan.Zero;
+
     /// <summary>Where the server reports trouble (a failed request, a failed unmount). Default: stderr.</summary>
     public Action<string>? Log { get; init; }
 }
@@ -117,7 +126,15 @@ public sealed class MirrorMount : IDisposable
             throw;
         }
 
-        var server = new FuseServer(device, tracking, isAllowed, log);
+        KernelCachePolicy? cache = null;
+        if (options.KernelCacheTimeout > TimeSpan.Zero)
+        {
+            cache = new KernelCachePolicy(options.KernelCacheTimeout);
+            tracker.EpochBeginning += cache.Drain;
+            tracker.EpochBegan += cache.Resume;
+        }
+
+        var server = new FuseServer(device, tracking, isAllowed, log, cache);
         server.Start(Math.Max(1, options.Threads));
         var mount = new MirrorMount(options, root, passthrough, tracker, device, server, viaFusermount, log);
         MountRegistry.Add(mount);

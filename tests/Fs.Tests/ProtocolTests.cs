@@ -167,6 +167,39 @@ public sealed class ProtocolTests
     }
 
     [Fact]
+    public void A_cache_policy_sets_timeouts_except_while_draining_for_a_new_epoch()
+    {
+        var policy = new KernelCachePolicy(TimeSpan.FromMilliseconds(1500));
+        var server = new FuseServer(new FileDescriptor(), _fs, _ => true, cache: policy);
+        var cached = server.Handle(Packet(1, 1, 1, 0, Name("f")), _reply).ToArray();
+        Assert.Equal(1ul, BitConverter.ToUInt64(cached, 16 + 16));          // entry_valid seconds
+        Assert.Equal(1ul, BitConverter.ToUInt64(cached, 16 + 24));          // attr_valid seconds
+        Assert.Equal(500_000_000u, BitConverter.ToUInt32(cached, 16 + 32)); // entry_valid_nsec
+        var attr = server.Handle(Packet(3, 2, 1, 0, U32(0, 0), U64(0)), _reply).ToArray();
+        Assert.Equal(1ul, BitConverter.ToUInt64(attr, 16));                 // fuse_attr_out.attr_valid
+
+        var draining = Task.Run(policy.Drain);
+        SpinWait.SpinUntil(() => !policy.TryEnterForTest(), 1000);
+        var fresh = server.Handle(Packet(1, 3, 1, 0, Name("f")), _reply).ToArray();
+        Assert.Equal(0ul, BitConverter.ToUInt64(fresh, 16 + 16));
+        Assert.Equal(0ul, BitConverter.ToUInt64(fresh, 16 + 24));
+        draining.Wait();
+        policy.Resume();
+        Assert.Equal(1ul, BitConverter.ToUInt64(server.Handle(Packet(1, 4, 1, 0, Name("f")), _reply).ToArray(), 16 + 16));
+    }
+
+    [Fact]
+    public void Draining_waits_for_replies_already_carrying_a_timeout()
+    {
+        var policy = new KernelCachePolicy(TimeSpan.FromMilliseconds(10));
+        Assert.True(policy.TryEnter(out _, out _)); // a reply built, not yet written
+        var draining = Task.Run(policy.Drain);
+        Assert.False(draining.Wait(300));
+        policy.Leave();                             // written
+        Assert.True(draining.Wait(5000));
+    }
+
+    [Fact]
     public void A_failed_lookup_is_a_bare_header_with_the_negative_errno()
     {
         Assert.Equal(Header(16, -Errno.ENOENT, 5), Send(Packet(1, 5, 1, 0, Name("missing"))));

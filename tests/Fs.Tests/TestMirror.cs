@@ -29,7 +29,7 @@ internal sealed class TestMirror : IDisposable
 
     public string Mount => Mirror!.Mountpoint;
 
-    public static TestMirror Create(Action<string>? populate = null, uint? allowedUid = QemuUid, bool mount = true)
+    public static TestMirror Create(Action<string>? populate = null, uint? allowedUid = QemuUid, bool mount = true, int cacheMilliseconds = 0)
     {
         var directory = $"/run/layer/tests/{Guid.NewGuid():N}";
         Directory.CreateDirectory(directory);
@@ -39,7 +39,7 @@ internal sealed class TestMirror : IDisposable
         try
         {
             populate?.Invoke(mirror.Host);
-            if (mount) mirror.MountNow(allowedUid);
+            if (mount) mirror.MountNow(allowedUid, cacheMilliseconds: cacheMilliseconds);
             return mirror;
         }
         catch
@@ -49,7 +49,7 @@ internal sealed class TestMirror : IDisposable
         }
     }
 
-    public void MountNow(uint? allowedUid = QemuUid, MountMethod method = MountMethod.Auto)
+    public void MountNow(uint? allowedUid = QemuUid, MountMethod method = MountMethod.Auto, int cacheMilliseconds = 0)
     {
         Mirror = MirrorMount.Mount(new MirrorOptions
         {
@@ -57,6 +57,7 @@ internal sealed class TestMirror : IDisposable
             Mountpoint = Path.Combine(Base, "mnt"),
             AllowedUid = allowedUid,
             Method = method,
+            KernelCacheTimeout = TimeSpan.FromMilliseconds(cacheMilliseconds),
         });
     }
 

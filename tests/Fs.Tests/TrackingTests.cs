@@ -5,14 +5,16 @@ namespace Layer.Fs.Tests;
 /// <summary>What each kind of access records, through a real mount and real tools.</summary>
 public sealed class TrackingTests
 {
-    private static TestMirror Fixture() => TestMirror.Create(host =>
+    // Every test that runs with 0 (no kernel cache at all) also runs with a kernel cache inside
+    // epochs: either way no access may be hidden across epochs.
+    private static TestMirror Fixture(int cacheMilliseconds = 0) => TestMirror.Create(host =>
     {
         File.WriteAllText(Path.Combine(host, "a"), "alpha\n");
         File.WriteAllText(Path.Combine(host, "b"), "bravo\n");
         Directory.CreateDirectory(Path.Combine(host, "d"));
         File.WriteAllText(Path.Combine(host, "d", "x"), "x");
         File.WriteAllText(Path.Combine(host, "d", "y"), "y");
-    });
+    }, cacheMilliseconds: cacheMilliseconds);
 
     private static ReadSet Trace(TestMirror m, string script)
     {
@@ -27,10 +29,12 @@ public sealed class TrackingTests
     private static List<(ObservationKind, string)> Seen(ReadSet set) =>
         set.Observations.Where(o => o.Path != ".").Select(o => (o.Kind, o.Path)).ToList();
 
-    [HostFact(Needs.Root, Needs.Fuse)]
-    public void Cat_records_the_content_of_that_file_only()
+    [HostTheory(Needs.Root, Needs.Fuse)]
+    [InlineData(0)]
+    [InlineData(300)]
+    public void Cat_records_the_content_of_that_file_only(int cacheMilliseconds)
     {
-        using var m = Fixture();
+        using var m = Fixture(cacheMilliseconds);
         var set = Trace(m, "cat a >/dev/null");
         Assert.Equal(new[] { (ObservationKind.Content, "a") }, Seen(set));
         var content = set.Observations.Single(o => o.Path == "a");
@@ -39,27 +43,33 @@ public sealed class TrackingTests
         Assert.False(content.Unstable);
     }
 
-    [HostFact(Needs.Root, Needs.Fuse)]
-    public void Ls_records_a_listing_of_that_directory()
+    [HostTheory(Needs.Root, Needs.Fuse)]
+    [InlineData(0)]
+    [InlineData(300)]
+    public void Ls_records_a_listing_of_that_directory(int cacheMilliseconds)
     {
-        using var m = Fixture();
+        using var m = Fixture(cacheMilliseconds);
         var set = Trace(m, "ls d >/dev/null");
         Assert.Contains((ObservationKind.Listing, "d"), Seen(set));
         Assert.DoesNotContain(Seen(set), o => o.Item1 == ObservationKind.Content || o.Item2.StartsWith("d/", StringComparison.Ordinal));
     }
 
-    [HostFact(Needs.Root, Needs.Fuse)]
-    public void Test_f_on_a_missing_name_records_absent()
+    [HostTheory(Needs.Root, Needs.Fuse)]
+    [InlineData(0)]
+    [InlineData(300)]
+    public void Test_f_on_a_missing_name_records_absent(int cacheMilliseconds)
     {
-        using var m = Fixture();
+        using var m = Fixture(cacheMilliseconds);
         var set = Trace(m, "! test -f missing.txt");
         Assert.Equal(new[] { (ObservationKind.Absent, "missing.txt") }, Seen(set));
     }
 
-    [HostFact(Needs.Root, Needs.Fuse)]
-    public void Stat_records_metadata_of_that_file_only()
+    [HostTheory(Needs.Root, Needs.Fuse)]
+    [InlineData(0)]
+    [InlineData(300)]
+    public void Stat_records_metadata_of_that_file_only(int cacheMilliseconds)
     {
-        using var m = Fixture();
+        using var m = Fixture(cacheMilliseconds);
         var set = Trace(m, "stat b >/dev/null");
         Assert.Equal(new[] { (ObservationKind.Metadata, "b") }, Seen(set));
         Assert.Equal(new FileMetadata(EntryType.File, 0x1A4, 6, null), set.Observations.Single(o => o.Path == "b").Metadata);
@@ -78,10 +88,12 @@ public sealed class TrackingTests
         Assert.Equal("a", link.Metadata.LinkTarget);
     }
 
-    [HostFact(Needs.Root, Needs.Fuse)]
-    public void Reading_the_same_file_in_two_epochs_records_it_in_both()
+    [HostTheory(Needs.Root, Needs.Fuse)]
+    [InlineData(0)]
+    [InlineData(300)]
+    public void Reading_the_same_file_in_two_epochs_records_it_in_both(int cacheMilliseconds)
     {
-        using var m = Fixture();
+        using var m = Fixture(cacheMilliseconds);
         // Several accesses of each kind per epoch: no kernel cache (entries, attributes, pages,
         // negative lookups, listings) may hide the second epoch's accesses.
         const string script = "cat a >/dev/null; cat a >/dev/null; stat b >/dev/null; ls d >/dev/null; test -e nope; test -e nope; true";
@@ -96,10 +108,12 @@ public sealed class TrackingTests
         Assert.Contains((ObservationKind.Absent, "nope"), Seen(second));
     }
 
-    [HostFact(Needs.Root, Needs.Fuse)]
-    public void Ls_l_records_each_entry_in_every_epoch_so_no_readdirplus_prefill_hides_lookups()
+    [HostTheory(Needs.Root, Needs.Fuse)]
+    [InlineData(0)]
+    [InlineData(300)]
+    public void Ls_l_records_each_entry_in_every_epoch_so_no_readdirplus_prefill_hides_lookups(int cacheMilliseconds)
     {
-        using var m = Fixture();
+        using var m = Fixture(cacheMilliseconds);
         foreach (var _ in Enumerable.Range(0, 2))
         {
             var seen = Seen(Trace(m, "ls -l d >/dev/null; ls -l d >/dev/null"));
@@ -109,10 +123,12 @@ public sealed class TrackingTests
         }
     }
 
-    [HostFact(Needs.Root, Needs.Fuse)]
-    public void Epochs_are_isolated()
+    [HostTheory(Needs.Root, Needs.Fuse)]
+    [InlineData(0)]
+    [InlineData(300)]
+    public void Epochs_are_isolated(int cacheMilliseconds)
     {
-        using var m = Fixture();
+        using var m = Fixture(cacheMilliseconds);
         var first = Trace(m, "cat a >/dev/null");
         // Between epochs nothing is recorded.
         Assert.Equal(0, TestMirror.Sh("cat b >/dev/null", workingDirectory: m.Mount).ExitCode);

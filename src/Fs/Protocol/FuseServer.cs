@@ -25,11 +25,14 @@ internal sealed class FuseServer
     private readonly IFuseOperations _operations;
     private readonly Func<uint, bool> _isAllowed;
     private readonly Action<string> _log;
+    private readonly KernelCachePolicy? _cache;
     private readonly List<Thread> _threads = new();
     private int _initialized;
 
-    public FuseServer(SafeHandle device, IFuseOperations operations, Func<uint, bool> isAllowed, Action<string>? log = null)
+    /// <param name="cache">Null: every entry and attribute timeout is 0, the kernel caches nothing.</param>
+    public FuseServer(SafeHandle device, IFuseOperations operations, Func<uint, bool> isAllowed, Action<string>? log = null, KernelCachePolicy? cache = null)
     {
+        _cache = cache;
         _device = device;
         _operations = operations;
         _isAllowed = isAllowed;
@@ -84,11 +87,12 @@ internal sealed class FuseServer
                 }
 
                 if (n == 0) return;
-                var answer = Handle(request.AsSpan(0, (int)n), reply);
+                var answer = Handle(request.AsSpan(0, (int)n), reply, out var cached);
                 if (answer.IsEmpty) continue;
                 fixed (byte* answerPointer = answer)
                 {
                     var written = Interop.Libc.Write(_device, answerPointer, (nuint)answer.Length);
+                    if (cached) _cache!.Leave();
                     if (written < 0)
                     {
                         var errno = Io.LastErrno;
@@ -104,6 +108,15 @@ internal sealed class FuseServer
     /// <summary>Handles one packet and returns the reply bytes, or an empty span when none is due.</summary>
     internal ReadOnlySpan<byte> Handle(ReadOnlySpan<byte> packet, ReplyBuffer reply)
     {
+        var answer = Handle(packet, reply, out var cached);
+        if (cached) _cache!.Leave();
+        return answer;
+    }
+
+    /// <param name="cached">True when the reply carries a cache timeout: call Leave on the policy once it is written.</param>
+    private ReadOnlySpan<byte> Handle(ReadOnlySpan<byte> packet, ReplyBuffer reply, out bool cached)
+    {
+        cached = false;
         var parseError = RequestParser.Parse(packet, out var request);
         var unique = request.Header.unique;
         if (parseError != 0)
@@ -121,7 +134,7 @@ internal sealed class FuseServer
 
         try
         {
-            return Dispatch(in request, reply);
+            return Dispatch(in request, reply, ref cached);
         }
         catch (Exception e)
         {
@@ -131,7 +144,7 @@ internal sealed class FuseServer
         }
     }
 
-    private ReadOnlySpan<byte> Dispatch(scoped in FuseRequest request, ReplyBuffer reply)
+    private ReadOnlySpan<byte> Dispatch(scoped in FuseRequest request, ReplyBuffer reply, scoped ref bool cached)
     {
         var unique = request.Header.unique;
         var context = request.Context;
@@ -146,7 +159,16 @@ internal sealed class FuseServer
             case fuse_opcode.FUSE_LOOKUP:
             {
                 var error = ops.Lookup(in context, node, request.Name1, out var entry);
-                return error != 0 ? reply.Error(unique, error) : reply.Struct(unique, entry);
+                if (error != 0) return reply.Error(unique, error);
+                // Timeouts 0 unless a cache policy says otherwise: the next path walk asks again.
+                if (_cache is not null && _cache.TryEnter(out var seconds, out var nanoseconds))
+                {
+                    cached = true;
+                    entry.entry_valid = entry.attr_valid = seconds;
+                    entry.entry_valid_nsec = entry.attr_valid_nsec = nanoseconds;
+                }
+
+                return reply.Struct(unique, entry);
             }
 
             case fuse_opcode.FUSE_FORGET:
@@ -164,9 +186,17 @@ internal sealed class FuseServer
             case fuse_opcode.FUSE_GETATTR:
             {
                 var error = ops.GetAttr(in context, node, out var attr);
-                // attr_valid 0: the kernel must ask again next time, so every stat reaches the tracker.
+                if (error != 0) return reply.Error(unique, error);
+                // attr_valid 0 (unless a cache policy says otherwise): every stat reaches the tracker.
                 var result = new fuse_attr_out { attr = attr };
-                return error != 0 ? reply.Error(unique, error) : reply.Struct(unique, result);
+                if (_cache is not null && _cache.TryEnter(out var seconds, out var nanoseconds))
+                {
+                    cached = true;
+                    result.attr_valid = seconds;
+                    result.attr_valid_nsec = nanoseconds;
+                }
+
+                return reply.Struct(unique, result);
             }
 
             case fuse_opcode.FUSE_READLINK:

@@ -16,6 +16,13 @@ public sealed class ReadTracker
     /// re-checks files still open so a change made while they were open marks them unstable.</summary>
     internal event Action<long>? EpochEnding;
 
+    /// <summary>Raised before an epoch opens (the kernel cache policy drains here) and right after.</summary>
+    internal event Action? EpochBeginning;
+
+    internal event Action? EpochBegan;
+
+    private readonly Lock _beginGate = new();
+
     public bool InEpoch
     {
         get
@@ -31,12 +38,24 @@ public sealed class ReadTracker
     /// <exception cref="InvalidOperationException">An epoch is already open.</exception>
     public long BeginEpoch()
     {
-        lock (_gate)
+        lock (_beginGate)
         {
-            if (_current is not null) throw new InvalidOperationException($"epoch {_epoch} is still open: end it before beginning another");
-            _current = new();
-            Volatile.Write(ref _open, ++_epoch);
-            return _epoch;
+            lock (_gate)
+            {
+                if (_current is not null) throw new InvalidOperationException($"epoch {_epoch} is still open: end it before beginning another");
+            }
+
+            EpochBeginning?.Invoke();
+            long epoch;
+            lock (_gate)
+            {
+                _current = new();
+                epoch = ++_epoch;
+                Volatile.Write(ref _open, epoch);
+            }
+
+            EpochBegan?.Invoke();
+            return epoch;
         }
     }
 
