@@ -88,4 +88,24 @@ public sealed class MachineLifecycleTests
         Assert.False(Directory.Exists(runFolder));
         Assert.False(File.Exists(overlayPath));
     }
+
+    [HostFact(Needs.Root, Needs.Libvirt)]
+    public void Machines_die_with_the_connection_that_started_them()
+    {
+        // What keeps a killed `layer` (no signal handler ran) from leaving machines: the kernel closes its
+        // libvirt socket and libvirtd destroys every domain started with AUTODESTROY on it.
+        var name = $"layer-autodestroy{Guid.NewGuid().ToString("N")[..6]}-1";
+        using var observer = LibvirtConnection.Open(LibvirtConnection.DefaultUri);
+        using (var owner = LibvirtConnection.Open(LibvirtConnection.DefaultUri))
+        {
+            owner.CreateTransient(
+                $"<domain type='qemu'><name>{name}</name><memory unit='MiB'>32</memory><os><type arch='x86_64' machine='pc'>hvm</type></os></domain>",
+                name).Dispose();
+            Assert.Contains(name, observer.ListDomainNames(activeOnly: true));
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (observer.ListDomainNames(activeOnly: true).Contains(name) && DateTime.UtcNow < deadline) Thread.Sleep(100);
+        Assert.DoesNotContain(name, observer.ListDomainNames(activeOnly: true));
+    }
 }
