@@ -92,4 +92,11 @@ public sealed class ImageInputTests
         var error = Assert.Throws<ImageBuildException>(() => ImageStore.Recipe("vm/alpine"));
         Assert.Contains("vm/busybox", error.Message);
     }
+
+    [Fact]
+    public void Kernel_releases_order_by_their_numbers()
+    {
+        string[] releases = ["6.1.0-9-amd64", "6.1.0-56-amd64", "5.10.0-30-amd64", "6.1.0-10-amd64"];
+        Assert.Equal(["5.10.0-30-amd64", "6.1.0-9-amd64", "6.1.0-10-amd64", "6.1.0-56-amd64"], releases.Order(GuestKernel.VersionOrder.Instance));
+    }
 }

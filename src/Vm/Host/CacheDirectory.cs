@@ -29,7 +29,7 @@ public sealed class CacheDirectory
     {
         var fromEnvironment = Environment.GetEnvironmentVariable(Variable);
         if (!string.IsNullOrWhiteSpace(fromEnvironment)) return new CacheDirectory(fromEnvironment);
-        if (Environment.UserName == "root" || Interop.Libc.geteuid() == 0) return new CacheDirectory("/var/lib/layer");
+        if (Interop.Libc.geteuid() == 0) return new CacheDirectory("/var/lib/layer");
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         return new CacheDirectory(Path.Combine(home, ".cache", "layer"));
     }

@@ -39,7 +39,7 @@ internal sealed class GuestKernel
                 .Select(path => Path.GetFileName(path)["vmlinuz-".Length..])
                 .Where(release => File.Exists(Path.Combine(modulesRoot, release, "modules.dep")))
                 .Where(release => File.Exists(Path.Combine(modulesRoot, release, "kernel/fs/9p/9p.ko")))
-                .OrderByDescending(release => release, StringComparer.Ordinal)
+                .OrderByDescending(release => release, VersionOrder.Instance)
                 .ToList()
             : [];
         if (candidates.Count == 0)
@@ -108,5 +108,29 @@ internal sealed class GuestKernel
         var file = Path.GetFileName(modulePath);
         var dot = file.IndexOf(".ko", StringComparison.Ordinal);
         return (dot > 0 ? file[..dot] : file).Replace('-', '_');
+    }
+
+    /// <summary>Orders "6.1.0-9-amd64" before "6.1.0-56-amd64": digit runs compare as numbers.</summary>
+    internal sealed class VersionOrder : IComparer<string>
+    {
+        public static readonly VersionOrder Instance = new();
+
+        public int Compare(string? x, string? y)
+        {
+            var left = Parts(x ?? "");
+            var right = Parts(y ?? "");
+            for (var i = 0; i < Math.Min(left.Count, right.Count); i++)
+            {
+                var order = long.TryParse(left[i], out var a) && long.TryParse(right[i], out var b)
+                    ? a.CompareTo(b)
+                    : string.CompareOrdinal(left[i], right[i]);
+                if (order != 0) return order;
+            }
+
+            return left.Count.CompareTo(right.Count);
+        }
+
+        private static List<string> Parts(string version) =>
+            System.Text.RegularExpressions.Regex.Matches(version, @"\d+|[^\d]+").Select(m => m.Value).ToList();
     }
 }

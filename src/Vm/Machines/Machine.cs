@@ -12,7 +12,7 @@ namespace Layer.Vm.Machines;
 /// <see cref="SnapshotAsync"/> freezes the overlay as a layer and moves the guest onto a new one;
 /// <see cref="Dispose"/> destroys the domain and deletes what was not snapshotted.
 /// </summary>
-public sealed class Machine : IDisposable
+public sealed class Machine : IDisposable, IAsyncDisposable
 {
     private readonly VmHost _host;
     private readonly LibvirtDomain _domain;
@@ -181,14 +181,17 @@ public sealed class Machine : IDisposable
 
     internal GuestFailedException Failed(string what, Exception? inner = null) => new(Name, what, _console.LastLines(), inner);
 
-    public void Dispose()
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>Destroys the domain and deletes its overlay (unless snapshotted), socket and console log.</summary>
+    public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         Destroy();
         if (_agent is not null)
         {
             // The domain is gone, so the link is closed: this only stops the client's read loop.
-            _agent.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+            await _agent.DisposeAsync().ConfigureAwait(false);
         }
 
         _domain.Dispose();
