@@ -43,6 +43,22 @@ public sealed class TrackingTests
         Assert.False(content.Unstable);
     }
 
+    [HostFact(Needs.Root, Needs.Fuse)]
+    public void Content_is_recorded_even_when_the_epoch_ends_right_after_the_reader_exits()
+    {
+        // The kernel sends RELEASE after close(2) returns, so the epoch may end before it arrives,
+        // or while its hash is being computed: the content must land in the epoch either way.
+        using var m = Fixture();
+        for (var i = 0; i < 30; i++)
+        {
+            m.Mirror!.Tracker.BeginEpoch();
+            var (code, stdout, _) = TestMirror.Run("cat", new[] { "a" }, workingDirectory: m.Mount);
+            var set = m.Mirror.Tracker.EndEpoch();
+            Assert.Equal((0, "alpha\n"), (code, stdout));
+            Assert.Contains(set.Observations, o => o is { Kind: ObservationKind.Content, Path: "a" });
+        }
+    }
+
     [HostTheory(Needs.Root, Needs.Fuse)]
     [InlineData(0)]
     [InlineData(300)]

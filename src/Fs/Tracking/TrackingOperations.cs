@@ -115,14 +115,18 @@ internal sealed class TrackingOperations : IFuseOperations
 
     public void Release(NodeId node, FileHandle handle)
     {
-        if (_files.TryRemove(handle.Value, out var state))
+        if (_files.TryGetValue(handle.Value, out var state))
         {
-            // Closed under the lock: an epoch ending right now must not touch the fd after this.
+            // Settled and closed under the lock, and only then forgotten: an epoch ending right now
+            // either finds the state and waits for this hash (so it lands in that epoch), or settles
+            // it first; it never touches the fd after this.
             lock (state)
             {
                 SettleLocked(state);
                 state.Closed = true;
             }
+
+            _files.TryRemove(handle.Value, out _);
         }
 
         _inner.Release(node, handle);
