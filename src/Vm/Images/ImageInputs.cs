@@ -24,7 +24,7 @@ internal sealed class ImageInputs
     /// <summary>Content hashes of the files shared by all recipes (kernel, modules, busybox, agent, init).</summary>
     public IEnumerable<string> Fingerprint()
     {
-        yield return "kernel " + Kernel.Release + " " + HashFile(Kernel.VmlinuzPath);
+        yield return "kernel " + Kernel.Release + " " + HashFile(Kernel.VmlinuzPath) + (PvhKernel.Supported(Kernel) ? " pvh" : "");
         var paths = Kernel.ModulePaths();
         foreach (var module in Kernel.ModuleLoadOrder())
         {

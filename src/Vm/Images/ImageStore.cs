@@ -125,6 +125,11 @@ public sealed class ImageStore
             File.SetUnixFileMode(building, CacheDirectory.ReachableByQemu);
             File.Copy(inputs.Kernel.VmlinuzPath, Path.Combine(building, "vmlinuz"));
             File.SetUnixFileMode(Path.Combine(building, "vmlinuz"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            if (PvhKernel.Supported(inputs.Kernel) && PvhKernel.TryExtract(inputs.Kernel.VmlinuzPath, Path.Combine(building, "vmlinux")))
+            {
+                File.SetUnixFileMode(Path.Combine(building, "vmlinux"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            }
+
             Initramfs.Write(Path.Combine(building, "initramfs.cpio"), inputs.Kernel, inputs.BusyboxPath);
             recipe.Populate(staging, inputs, progress);
             progress($"{recipe.Name}: making the {recipe.DiskSize} ext4 root disk");
