@@ -144,7 +144,13 @@ internal static class TraceCommand
         }
         catch (Win32Exception e)
         {
-            error.WriteLine($"layer trace: cannot run '{commandLine[0]}': {e.Message}");
+            var why = e.NativeErrorCode switch
+            {
+                2 => "no such command (is it on PATH?)",
+                13 => "permission denied (is it executable?)",
+                _ => e.Message,
+            };
+            error.WriteLine($"layer trace: cannot run '{commandLine[0]}': {why}");
             return 127;
         }
     }
