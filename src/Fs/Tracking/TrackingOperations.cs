@@ -215,6 +215,11 @@ internal sealed class TrackingOperations : IFuseOperations
     // Null when the file changed while it was being hashed: then the caller hashes for itself.
     private string? SharedHash(long epoch, string observedPath, FileStamp stamp, OpenFile file)
     {
+        if (_hashes.TryGetValue(observedPath, out var known) && known.Epoch == epoch && known.Stamp == stamp)
+        {
+            return known.Result.Task.GetAwaiter().GetResult();
+        }
+
         var mine = new SharedHashEntry(epoch, stamp);
         var entry = _hashes.AddOrUpdate(observedPath, mine, (_, old) => old.Epoch == epoch && old.Stamp == stamp ? old : mine);
         if (entry != mine) return entry.Result.Task.GetAwaiter().GetResult();
