@@ -19,6 +19,7 @@ public sealed record ReadSet(IReadOnlyList<Observation> Observations)
     public static ReadSet Empty { get; } = new(Array.Empty<Observation>());
 
     /// <summary>False when any observation is unstable: such a step must not be cached.</summary>
+    [JsonIgnore]
     public bool IsStable => Observations.All(o => !o.Unstable);
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
