@@ -164,9 +164,3 @@ public sealed class ImageStore
     /// <summary>Looks an image up by id (layers remember the image they descend from).</summary>
     internal BaseImage? ById(string id) => Load(Path.Combine(_cache.Images, id));
 }
-
-internal sealed record ImageMetadata(string Name, string Id, string KernelRelease, bool HasAgent, string Recipe);
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(ImageMetadata))]
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(WriteIndented = true)]
-internal sealed partial class ImageMetadataContext : System.Text.Json.Serialization.JsonSerializerContext;
