@@ -54,6 +54,9 @@ internal sealed class LayerStore
     /// <summary>Freezes the overlay <paramref name="id"/> as a layer (QEMU no longer writes it).</summary>
     public LayerInfo Commit(string id, string? parentId, string imageId, int depth)
     {
+        // libvirt creates snapshot overlays 0600 for libvirt-qemu; a layer is shared read-only by every
+        // later machine (and read by qemu-img as root), so open it to reading.
+        File.SetUnixFileMode(PathOf(id), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         var info = new LayerInfo(id, parentId, imageId, depth, DateTime.UtcNow);
         var temporary = MetadataPath(id) + ".tmp";
         File.WriteAllText(temporary, JsonSerializer.Serialize(info, LayerInfoContext.Default.LayerInfo));
