@@ -70,4 +70,27 @@ public sealed class RunCommandTests(BusyboxMachineFixture vm)
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
         Assert.True(vm.Machine.IsRunning);
     }
+
+    [HostFact(Needs.Root, Needs.Libvirt)]
+    public async Task The_guest_reaches_the_network_through_user_mode_networking()
+    {
+        // QEMU's user-mode network maps 10.0.2.2 to the host's loopback: serve one HTTP answer there.
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var serve = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            var stream = client.GetStream();
+            var buffer = new byte[4096];
+            _ = await stream.ReadAsync(buffer);
+            await stream.WriteAsync("HTTP/1.0 200 OK\r\nContent-Length: 13\r\nConnection: close\r\n\r\nfrom the host"u8.ToArray());
+        });
+
+        var (result, stdout, _) = await Run(RunSpec.ShellCommand($"grep -c 10.0.2.3 /etc/resolv.conf; wget -q -O - http://10.0.2.2:{port}/"));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("1\nfrom the host", stdout);
+        await serve.WaitAsync(TimeSpan.FromSeconds(10));
+    }
 }
