@@ -30,6 +30,32 @@ public sealed class StaleMountTests
     }
 
     [HostFact(Needs.Root, Needs.Fuse)]
+    public void A_mirror_process_killed_with_sigkill_leaves_a_stale_mount_that_the_next_start_cleans()
+    {
+        using var m = TestMirror.Create(host => File.WriteAllText(Path.Combine(host, "f"), "again"), mount: false);
+        var mountpoint = Path.Combine(m.Base, "mnt");
+        var helper = Path.Combine(AppContext.BaseDirectory, "Layer.Fs.MountAsUser.dll");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { helper, m.Host, mountpoint, "-", "sleep", "60" }) start.ArgumentList.Add(a);
+        using var server = System.Diagnostics.Process.Start(start)!;
+        try
+        {
+            Assert.True(SpinWait.SpinUntil(() => StaleMounts.ReadMountInfo().Any(x => x.Mountpoint == mountpoint), TimeSpan.FromSeconds(30)), "the helper never mounted");
+            server.Kill(entireProcessTree: true); // SIGKILL: no handler runs, the mount stays behind
+            server.WaitForExit();
+            Assert.True(StaleMounts.IsStale(mountpoint));
+
+            m.MountNow();
+            Assert.Equal("again", File.ReadAllText(m.InMount("f")));
+        }
+        finally
+        {
+            if (!server.HasExited) server.Kill(entireProcessTree: true);
+            if (StaleMounts.IsStale(mountpoint)) Interop.Libc.Umount2(mountpoint, Interop.Libc.MNT_DETACH);
+        }
+    }
+
+    [HostFact(Needs.Root, Needs.Fuse)]
     public void Dispose_unmounts()
     {
         using var m = TestMirror.Create(host => File.WriteAllText(Path.Combine(host, "f"), "x"));
