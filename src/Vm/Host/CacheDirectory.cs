@@ -3,6 +3,17 @@ namespace Layer.Vm.Host;
 /// <summary>
 /// Where images, layers and per-run files live. QEMU runs as libvirt-qemu and must open the kernels, disks
 /// and sockets here, so for root the default is /var/lib/layer (like /var/lib/docker), not a home folder.
+/// <code>
+/// $LAYER_CACHE_DIR/
+///   domain-type                      "qemu" or "kvm", decided once by KvmProbe
+///   agent/HASH/layer-agent           the published guest agent (AgentBinary)
+///   images/ID/                       a base image: vmlinux (PVH) + vmlinuz, initramfs.cpio, rootfs.qcow2, image.json
+///   images/.debootstrap-HASH.tar     debootstrap result, reused when only the agent or kernel changed
+///   layers/ID.qcow2 + ID.json        a committed snapshot layer (immutable; backing file = parent layer or rootfs)
+///   layers/ID.qcow2 alone            an overlay a machine is writing now
+///   layers/ID.flat                   id of the flattened copy of a layer deeper than LayerStore.MaxDepth
+///   runs/layer-RUN/                  one `layer` process: owner (pid), N-agent.sock, N-console.log, overlays/ID markers
+/// </code>
 /// </summary>
 public sealed class CacheDirectory
 {
