@@ -55,6 +55,38 @@ public sealed class StaleMountTests
         }
     }
 
+    [HostTheory(Needs.Root, Needs.Fuse)]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    [InlineData("HUP")]
+    public void A_mirror_process_stopped_by_a_signal_unmounts(string signal)
+    {
+        using var m = TestMirror.Create(host => File.WriteAllText(Path.Combine(host, "f"), "x"), mount: false);
+        var mountpoint = Path.Combine(m.Base, "mnt");
+        var helper = Path.Combine(AppContext.BaseDirectory, "Layer.Fs.MountAsUser.dll");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { helper, m.Host, mountpoint, "-", "sleep", "60" }) start.ArgumentList.Add(a);
+        using var server = System.Diagnostics.Process.Start(start)!;
+        var children = Array.Empty<string>();
+        try
+        {
+            // Ready once the command runs inside the mirror (Mount has returned by then).
+            string[] Children() => File.ReadAllText($"/proc/{server.Id}/task/{server.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            Assert.True(SpinWait.SpinUntil(() => Children().Length > 0, TimeSpan.FromSeconds(30)), "the helper never started its command");
+            children = Children();
+            Assert.Equal(0, TestMirror.Run("kill", new[] { $"-{signal}", server.Id.ToString() }).ExitCode);
+            Assert.True(server.WaitForExit(TimeSpan.FromSeconds(20)), $"SIG{signal} did not stop the mirror process");
+            Assert.DoesNotContain(StaleMounts.ReadMountInfo(), x => x.Mountpoint == mountpoint);
+            Assert.False(StaleMounts.IsStale(mountpoint));
+        }
+        finally
+        {
+            if (!server.HasExited) server.Kill(entireProcessTree: true);
+            foreach (var child in children) TestMirror.Run("kill", new[] { "-KILL", child });
+            if (StaleMounts.IsStale(mountpoint)) Interop.Libc.Umount2(mountpoint, Interop.Libc.MNT_DETACH);
+        }
+    }
+
     [HostFact(Needs.Root, Needs.Fuse)]
     public void Dispose_unmounts()
     {
