@@ -54,8 +54,11 @@ internal sealed class OverlayStore(string shareRoot, string stateDir)
         Directory.CreateDirectory(upper);
         Directory.CreateDirectory(work);
         Directory.CreateDirectory(target);
+        // COPY merges into what the target already holds (Docker's rule): the folder under the mount
+        // point becomes the lowest layer, below the share. Mount resolves it before covering it.
+        var lowers = Directory.EnumerateFileSystemEntries(target).Any() ? $"{lower}:{target}" : lower;
         SyscallException.Check(
-            Interop.Sys.mount("overlay", target, "overlay", 0, $"lowerdir={lower},upperdir={upper},workdir={work}"),
+            Interop.Sys.mount("overlay", target, "overlay", 0, $"lowerdir={lowers},upperdir={upper},workdir={work}"),
             $"mount overlay '{overlay.Id}' at {target}");
     }
 

@@ -66,6 +66,35 @@ public sealed class OverlayTests
         }
     }
 
+    [HostFact(Needs.Root)]
+    public async Task Overlay_on_a_folder_that_has_files_keeps_them_under_the_copied_ones()
+    {
+        var root = Directory.CreateTempSubdirectory("layer-overlay-merge-").FullName;
+        var share = Path.Combine(root, "share");
+        Directory.CreateDirectory(Path.Combine(share, "repo"));
+        File.WriteAllText(Path.Combine(share, "repo", "shared.txt"), "from the share\n");
+        File.WriteAllText(Path.Combine(share, "repo", ".profile"), "copied profile\n");
+        var target = Path.Combine(root, "disk", "root");
+        Directory.CreateDirectory(target);
+        File.WriteAllText(Path.Combine(target, ".bashrc"), "guest bashrc\n");
+        File.WriteAllText(Path.Combine(target, ".profile"), "guest profile\n");
+        try
+        {
+            await using (var agent = await AgentProcess.StartAsync(shareRoot: share, stateDir: Path.Combine(root, "disk", "layer")))
+            {
+                await agent.Client.MountOverlayAsync(new OverlayMount("home", "repo", target));
+                var (result, stdout, stderr) = await agent.ShellAsync("cat .bashrc .profile shared.txt", s => s with { WorkingDirectory = target });
+                Assert.True(result.ExitCode == 0, stderr);
+                Assert.Equal("guest bashrc\ncopied profile\nfrom the share\n", stdout);
+            }
+        }
+        finally
+        {
+            while (Interop.Unmount(target)) { }
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("../escape", "/tmp/x")]
     [InlineData("/abs", "/tmp/x")]
