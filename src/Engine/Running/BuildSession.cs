@@ -23,6 +23,8 @@ internal sealed class BuildSession : IDisposable
         RepositoryRoot = repositoryRoot;
         Cache = options.CacheDirectory is null ? CacheDirectory.Default() : new CacheDirectory(options.CacheDirectory);
         Directory.CreateDirectory(Cache.Root);
+        // A killed run may have left its workspace mount behind (ENOTCONN): clear it before anything walks there.
+        Fs.Mounting.StaleMounts.CleanUnder(Cache.Runs);
         Store = LiteDbCacheStore.Open(IndexPath(Cache));
         Hashes = StatHashCache.Load(Path.Combine(Cache.Root, "stathash"), repositoryRoot);
         Images = new ImageStore(Cache);

@@ -73,7 +73,7 @@ public static class Builder
             throw new BuildException(Format(new Diagnostic(Severity.Error, target.Argument.Span with { File = node.Path }, e.Message, []), Path.Combine(session.RepositoryRoot, node.Path)), e);
         }
 
-        return new BuildBase(image.Id, BootSource.Image(name), false, name);
+        return new BuildBase(image.Id, BootSource.Image(name), name);
     }
 
     /// <summary>The Layerfile itself, or the one in the folder.</summary>

@@ -28,7 +28,6 @@ public sealed class BuiltMachine : IDisposable
         {
             var mirror = session.Mirror();
             var machine = await session.Vm().BootAsync(BootSource.Layer(layerId), new MachineSpec { MemoryMiB = memoryMiB, WorkspaceFolder = mirror.Mountpoint }, cancellationToken);
-            await machine.Agent.RemountOverlaysAsync(cancellationToken);
             return new BuiltMachine(session, machine);
         }
         catch

@@ -9,7 +9,7 @@ using Layer.Vm.Machines;
 namespace Layer.Engine.Running;
 
 /// <summary>Where a Layerfile starts: the parent id its first key is computed on, and what to boot.</summary>
-internal sealed record BuildBase(string KeyParent, BootSource Boot, bool IsLayer, string Description);
+internal sealed record BuildBase(string KeyParent, BootSource Boot, string Description);
 
 /// <summary>
 /// Runs one planned Layerfile. Phase one walks the units and looks each up without booting anything: a
@@ -38,7 +38,6 @@ internal sealed class LayerfileRunner(BuildSession session)
 
         var parent = start.KeyParent;
         var boot = start.Boot;
-        var bootIsLayer = start.IsLayer;
         var first = 0;
         string? missReason = null;
 
@@ -69,7 +68,6 @@ internal sealed class LayerfileRunner(BuildSession session)
 
             parent = hit.LayerId;
             boot = BootSource.Layer(hit.LayerId);
-            bootIsLayer = true;
         }
 
         foreach (var skipped in skippedReports) session.Observer.StepChanged(report, skipped);
@@ -78,7 +76,7 @@ internal sealed class LayerfileRunner(BuildSession session)
             report.Status = "succeeded";
             report.FinalLayer = parent == start.KeyParent ? null : parent;
             session.Observer.LayerfileFinished(report);
-            return (report, parent == start.KeyParent ? start : new BuildBase(parent, boot, true, $"layer {parent}"));
+            return (report, parent == start.KeyParent ? start : new BuildBase(parent, boot, $"layer {parent}"));
         }
 
         // Phase two: boot once, run the rest.
@@ -89,11 +87,6 @@ internal sealed class LayerfileRunner(BuildSession session)
             MemoryMiB = plan.MemoryMiB ?? 1024,
             WorkspaceFolder = mirror.Mountpoint,
         }, cancellationToken);
-        if (bootIsLayer)
-        {
-            // A snapshot keeps the overlays' upper folders; the mounts themselves died with the old guest.
-            await machine.Agent.RemountOverlaysAsync(cancellationToken);
-        }
 
         var executor = new StepExecutor(machine, session.RepositoryRoot, session.Observer, session.Options.HostEnvironment);
         for (var i = first; i < plan.Units.Count; i++)
@@ -187,7 +180,7 @@ internal sealed class LayerfileRunner(BuildSession session)
         report.Status = "succeeded";
         report.FinalLayer = parent;
         session.Observer.LayerfileFinished(report);
-        return (report, new BuildBase(parent, BootSource.Layer(parent), true, $"layer {parent}"));
+        return (report, new BuildBase(parent, BootSource.Layer(parent), $"layer {parent}"));
     }
 
     /// <summary>The first candidate whose read set still holds, or why there is none.</summary>

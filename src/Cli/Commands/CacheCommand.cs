@@ -1,0 +1,145 @@
+using System.CommandLine;
+using System.Globalization;
+using Layer.Engine.Cache;
+using Layer.Vm.Disks;
+using Layer.Vm.Host;
+using Layer.Vm.Images;
+
+namespace Layer.Cli.Commands;
+
+/// <summary>`layer cache ls | du | prune`: look at and trim the step cache.</summary>
+internal static class CacheCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("cache", "Look at and trim the step cache (LAYER_CACHE_DIR, default /var/lib/layer for root).");
+        var ls = new Command("ls", "List cached steps, most recently used first: when, where from, and the layer each left.");
+        ls.SetAction(_ => List());
+        var du = new Command("du", "Disk used by the cache: base images, snapshot layers, the index.");
+        du.SetAction(_ => Usage());
+        var keep = new Option<string?>("--keep-size")
+        {
+            Description = "Keep at most this much of snapshot layers (e.g. 20G, 500M), dropping least recently used steps first",
+        };
+        var prune = new Command(
+            "prune",
+            "Remove cached steps whose layer is gone and layers no cached step needs. With --keep-size, also drop\n" +
+            "least recently used steps until the layers fit; a layer another kept step is built on is never removed.");
+        prune.Options.Add(keep);
+        prune.SetAction(result => Prune(result.GetValue(keep)));
+        command.Subcommands.Add(ls);
+        command.Subcommands.Add(du);
+        command.Subcommands.Add(prune);
+        return command;
+    }
+
+    private static ICacheStore OpenStore(CacheDirectory cache) => LiteDbCacheStore.Open(Path.Combine(cache.Root, "index.db"));
+
+    private static int List()
+    {
+        var cache = CacheDirectory.Default();
+        using var store = OpenStore(cache);
+        var entries = store.All().OrderByDescending(e => e.LastUsed).ToList();
+        if (entries.Count == 0)
+        {
+            Console.WriteLine($"no cached steps in {cache.Root}");
+            return 0;
+        }
+
+        Console.WriteLine($"{"last used",-19}  {"ran",6}  {"layer",-20}  step");
+        foreach (var e in entries)
+        {
+            var instruction = e.Instruction.ReplaceLineEndings(" ; ");
+            if (instruction.Length > 60) instruction = instruction[..57] + "...";
+            Console.WriteLine($"{e.LastUsed.ToLocalTime():yyyy-MM-dd HH:mm:ss}  {e.Seconds,5:0.0}s  {e.LayerId,-20}  {e.Layerfile}:{e.Line} {instruction}");
+        }
+
+        Console.WriteLine($"{entries.Count} cached steps in {cache.Root}");
+        return 0;
+    }
+
+    private static int Usage()
+    {
+        var cache = CacheDirectory.Default();
+        long Folder(string path) => Directory.Exists(path) ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) : 0;
+        var layers = LayerCatalog.List(cache);
+        var rows = new (string Name, long Bytes)[]
+        {
+            ("base images", Folder(cache.Images)),
+            ($"snapshot layers ({layers.Count})", layers.Sum(l => l.Bytes)),
+            ("index", File.Exists(Path.Combine(cache.Root, "index.db")) ? new FileInfo(Path.Combine(cache.Root, "index.db")).Length : 0),
+        };
+        foreach (var (name, bytes) in rows) Console.WriteLine($"{Size(bytes),10}  {name}");
+        Console.WriteLine($"{Size(rows.Sum(r => r.Bytes)),10}  total in {cache.Root}");
+        return 0;
+    }
+
+    private static int Prune(string? keepText)
+    {
+        long? keep = null;
+        if (keepText is not null)
+        {
+            keep = ParseSize(keepText);
+            if (keep is null)
+            {
+                Console.Error.WriteLine($"layer cache prune: --keep-size {keepText}: expected a size such as 500M, 20G or 1T");
+                return 1;
+            }
+        }
+
+        var cache = CacheDirectory.Default();
+        if (LayerCatalog.OtherRunsAlive(cache))
+        {
+            Console.Error.WriteLine("layer cache prune: a `layer` run is using this cache now; prune when it has finished");
+            return 1;
+        }
+
+        using var store = OpenStore(cache);
+        var plan = CachePruner.Plan(store.All(), LayerCatalog.List(cache), keep);
+        // Entries first: a crash in between leaves layers without entries (pruned next time), never entries without layers.
+        store.Remove(plan.RemovedEntries.Select(e => e.Id));
+        foreach (var layer in plan.DeletedLayers) LayerCatalog.Delete(cache, layer.Id);
+        var images = PruneImages(cache);
+        Console.WriteLine($"removed {plan.RemovedEntries.Count} cached steps, {plan.DeletedLayers.Count} layers ({Size(plan.FreedBytes)}) " +
+                          $"and {images.Count} old base images ({Size(images.Sum(i => i.Bytes))}); {Size(plan.KeptBytes)} of layers kept");
+        return 0;
+    }
+
+    /// <summary>
+    /// Base images no remaining layer was taken on, except the newest build of each name (the one the next
+    /// run uses). An image rebuilt after an agent or kernel change leaves the old one behind otherwise.
+    /// </summary>
+    private static List<(string Name, long Bytes)> PruneImages(CacheDirectory cache)
+    {
+        var inUse = LayerCatalog.List(cache).Select(l => l.ImageId).ToHashSet(StringComparer.Ordinal);
+        var removed = new List<(string, long)>();
+        foreach (var group in new ImageStore(cache).List().GroupBy(i => i.Image.Name))
+        {
+            foreach (var (image, _, bytes) in group.OrderByDescending(i => i.Built).Skip(1))
+            {
+                if (inUse.Contains(image.Id)) continue;
+                Directory.Delete(image.Folder, recursive: true);
+                removed.Add((image.Id, bytes));
+            }
+        }
+
+        return removed;
+    }
+
+    internal static long? ParseSize(string text)
+    {
+        text = text.Trim();
+        var unit = text.Length > 0 ? char.ToUpperInvariant(text[^1]) : ' ';
+        var factor = unit switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, 'T' => 1L << 40, _ => 1L };
+        var number = factor == 1 ? text : text[..^1];
+        return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0 ? (long)(value * factor) : null;
+    }
+
+    private static string Size(long bytes) => bytes switch
+    {
+        >= 1L << 30 => $"{bytes / (double)(1L << 30):0.0} GiB",
+        >= 1L << 20 => $"{bytes / (double)(1L << 20):0.0} MiB",
+        >= 1L << 10 => $"{bytes / 1024.0:0.0} KiB",
+        _ => $"{bytes} B",
+    };
+}
