@@ -19,7 +19,7 @@ internal sealed class AgentServer
     private readonly OverlayStore _overlays;
     private readonly string _selfPath;
     private readonly Lock _gate = new();
-    private readonly Dictionary<uint, CommandRun> _runs = new();
+    private readonly Dictionary<uint, IProcessRequest> _runs = new();
 
     public AgentServer(AgentOptions options, Stream stream, ChildReaper reaper, string selfPath)
     {
@@ -87,7 +87,22 @@ internal sealed class AgentServer
                     SendHello(id);
                     break;
                 case MessageType.Run:
-                    StartRun(id, RunRequest.Decode(frame.Payload));
+                    StartRun(id, new CommandRun(id, RunRequest.Decode(frame.Payload), _link, _reaper, _selfPath));
+                    break;
+                case MessageType.Interactive:
+                    StartRun(id, new InteractiveRun(id, InteractiveRequest.Decode(frame.Payload), _link, _reaper, _selfPath));
+                    break;
+                case MessageType.Input:
+                    // Frames for a session that is over (or for a Run) are dropped, as late Signals are.
+                    Session(id)?.Write(frame.Payload);
+                    break;
+                case MessageType.CloseInput:
+                    new PayloadReader(frame.Payload).End();
+                    Session(id)?.CloseInput();
+                    break;
+                case MessageType.Resize:
+                    var size = ResizeRequest.Decode(frame.Payload);
+                    Session(id)?.Resize(size);
                     break;
                 case MessageType.Signal:
                     var signal = SignalRequest.Decode(frame.Payload);
@@ -128,9 +143,13 @@ internal sealed class AgentServer
         }
     }
 
-    private void StartRun(uint id, RunRequest request)
+    private InteractiveRun? Session(uint id)
     {
-        var run = new CommandRun(id, request, _link, _reaper, _selfPath);
+        lock (_gate) return _runs.GetValueOrDefault(id) as InteractiveRun;
+    }
+
+    private void StartRun(uint id, IProcessRequest run)
+    {
         lock (_gate)
         {
             if (!_runs.TryAdd(id, run))

@@ -64,4 +64,10 @@ internal sealed class ChildReaper
     }
 
     public static int TermSignal(int status) => status & 0x7f;
+
+    /// <summary>The Exit frame for a raw wait status: a code, or 128 + signal and the signal.</summary>
+    public static Layer.Vm.Agent.Protocol.ExitMessage ExitFor(int status, Layer.Vm.Agent.Protocol.ExitFlags flags) =>
+        Exited(status, out var code)
+            ? new(code, 0, flags)
+            : new(128 + TermSignal(status), TermSignal(status), flags);
 }

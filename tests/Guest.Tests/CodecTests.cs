@@ -72,6 +72,32 @@ public sealed class CodecTests
         Assert.Throws<ProtocolException>(() => RunRequest.Decode(payload));
     }
 
+    [Fact]
+    public void Interactive_request_layout()
+    {
+        var payload = new InteractiveRequest(InteractiveFlags.Terminal, [], ["T=x"], "", "", 24, 80).Encode();
+        Assert.Equal(new byte[]
+        {
+            0x01,                                   // flags: terminal
+            0, 0, 0, 0,                             // arguments: none (a login shell)
+            1, 0, 0, 0, 3, 0, 0, 0, (byte)'T', (byte)'=', (byte)'x',  // environment
+            0, 0, 0, 0,                             // working directory: empty
+            0, 0, 0, 0,                             // user: empty
+            24, 0, 80, 0,                           // rows, columns
+        }, payload);
+        var decoded = InteractiveRequest.Decode(payload);
+        Assert.Equal((InteractiveFlags.Terminal, (ushort)24, (ushort)80, "T=x"), (decoded.Flags, decoded.Rows, decoded.Columns, decoded.Environment.Single()));
+        Assert.Equal(new byte[] { 50, 0, 132, 0 }, new ResizeRequest(50, 132).Encode());
+        Assert.Equal(new ResizeRequest(50, 132), ResizeRequest.Decode([50, 0, 132, 0]));
+    }
+
+    [Fact]
+    public void Interactive_request_refuses_unknown_flags_and_a_shell_form_without_one_line()
+    {
+        Assert.Throws<ProtocolException>(() => InteractiveRequest.Decode(new InteractiveRequest((InteractiveFlags)4, ["sh"], [], "", "", 0, 0).Encode()));
+        Assert.Throws<ProtocolException>(() => InteractiveRequest.Decode(new InteractiveRequest(InteractiveFlags.Shell, [], [], "", "", 0, 0).Encode()));
+    }
+
     [Theory]
     [InlineData(new byte[] { 4, 0, 0, 0 })]           // shorter than type + id
     [InlineData(new byte[] { 1, 0, 0x40, 0 })]        // 4 MiB + 1

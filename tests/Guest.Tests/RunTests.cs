@@ -13,7 +13,7 @@ public sealed class RunTests
     {
         await using var agent = await AgentProcess.StartAsync();
         var hello = await agent.Client.WaitForHelloAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(1, hello.ProtocolVersion);
+        Assert.Equal(2, hello.ProtocolVersion);
         Assert.Equal(File.ReadAllText("/proc/sys/kernel/osrelease").Trim(), hello.KernelRelease);
         Assert.Equal(agent.Process.Id, hello.Pid);
     }

@@ -80,6 +80,32 @@ public sealed class AgentClient : IAsyncDisposable
         return result;
     }
 
+    /// <summary>
+    /// Starts a program whose stdin the caller feeds through the returned
+    /// session (docs/agent-protocol.md, Interactive). Output goes to
+    /// <paramref name="onOutput"/> as it arrives (a fresh buffer per call, on
+    /// the client's read loop); without a terminal, stderr goes to
+    /// <paramref name="onError"/> when given, else to <paramref name="onOutput"/>.
+    /// Returns once the program runs (or already ended: a program that is not
+    /// found completes with exit code 127). Cancelling before then kills it.
+    /// </summary>
+    /// <exception cref="AgentRequestException">It could not start (no such working directory or user).</exception>
+    public async Task<InteractiveSession> StartInteractiveAsync(InteractiveSpec spec, Action<ReadOnlyMemory<byte>> onOutput, Action<ReadOnlyMemory<byte>>? onError = null, CancellationToken cancellationToken = default)
+    {
+        var request = Encode(spec);
+        var state = new InteractiveRequestState(onOutput, onError);
+        _ = state.Started.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        _ = state.Result.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        var id = Register(state);
+        state.OnCallbackError = () => _ = KillQuietlyAsync(id);
+        await SendAsync(MessageType.Interactive, id, request.Encode(), CancellationToken.None).ConfigureAwait(false);
+        int pid;
+        using (cancellationToken.Register(() => _ = KillQuietlyAsync(id)))
+            pid = await state.Started.ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new InteractiveSession(this, id, state, pid, spec.Terminal is not null);
+    }
+
     /// <summary>sync(2) in the guest: everything written so far is on the virtual disk.</summary>
     public Task SyncAsync(CancellationToken cancellationToken = default) =>
         RequestAsync("sync", MessageType.Sync, [], cancellationToken);
@@ -183,11 +209,33 @@ public sealed class AgentClient : IAsyncDisposable
         return new RunRequest(
             spec.Shell is null ? RunFlags.None : RunFlags.Shell,
             spec.Shell is null ? [.. spec.Argv!] : [spec.Shell],
-            [.. spec.Environment.Select(e => e.Key.Length == 0 || e.Key.Contains('=') ? throw new ArgumentException($"bad environment variable name '{e.Key}'", nameof(spec)) : $"{e.Key}={e.Value}")],
+            EnvironmentEntries(spec.Environment, nameof(spec)),
             spec.WorkingDirectory ?? "",
             spec.User ?? "",
             timeout);
     }
+
+    private static InteractiveRequest Encode(InteractiveSpec spec)
+    {
+        if (spec.Shell is not null && spec.Argv is not null)
+            throw new ArgumentException("an InteractiveSpec takes at most one of Shell and Argv", nameof(spec));
+        if (spec.Argv is { Count: 0 }) throw new ArgumentException("Argv is empty (leave it null for a login shell)", nameof(spec));
+        var flags = (spec.Terminal is null ? InteractiveFlags.None : InteractiveFlags.Terminal) | (spec.Shell is null ? InteractiveFlags.None : InteractiveFlags.Shell);
+        return new InteractiveRequest(
+            flags,
+            spec.Shell is not null ? [spec.Shell] : [.. spec.Argv ?? []],
+            EnvironmentEntries(spec.Environment, nameof(spec)),
+            spec.WorkingDirectory ?? "",
+            spec.User ?? "",
+            spec.Terminal?.Rows ?? 0,
+            spec.Terminal?.Columns ?? 0);
+    }
+
+    private static string[] EnvironmentEntries(IReadOnlyDictionary<string, string> environment, string parameter) =>
+        [.. environment.Select(e => e.Key.Length == 0 || e.Key.Contains('=') ? throw new ArgumentException($"bad environment variable name '{e.Key}'", parameter) : $"{e.Key}={e.Value}")];
+
+    /// <summary>A frame for a request already registered (session input, resize, signal).</summary>
+    internal Task SendFrameAsync(MessageType type, uint id, byte[] payload) => SendAsync(type, id, payload, CancellationToken.None);
 
     private async Task<byte[]> RequestAsync(string operation, MessageType type, byte[] payload, CancellationToken cancellationToken)
     {

@@ -17,6 +17,10 @@ internal enum MessageType : byte
     WriteFile = 0x07,
     ReadFile = 0x08,
     PowerOff = 0x09,
+    Interactive = 0x0A,
+    Input = 0x0B,
+    CloseInput = 0x0C,
+    Resize = 0x0D,
 
     // guest -> host
     Hello = 0x80,
@@ -27,4 +31,5 @@ internal enum MessageType : byte
     Ok = 0x85,
     Error = 0x86,
     FileData = 0x87,
+    InputAck = 0x88,
 }

@@ -4,7 +4,7 @@ namespace Layer.Vm.Agent.Protocol;
 internal static class ProtocolLimits
 {
     /// <summary>Bumped on any incompatible change to frames or payloads; sent in Hello.</summary>
-    public const ushort Version = 1;
+    public const ushort Version = 2;
 
     /// <summary>Bytes of the length prefix.</summary>
     public const int LengthSize = 4;
@@ -21,6 +21,17 @@ internal static class ProtocolLimits
 
     /// <summary>Command output is cut into chunks of at most this size, one frame each.</summary>
     public const int OutputChunk = 64 * 1024;
+
+    /// <summary>
+    /// Input of an interactive session travels in chunks of at most this size,
+    /// and at most <see cref="InputWindow"/> of them may await their InputAck:
+    /// a program that stops reading stops the host from sending, instead of
+    /// piling input up in the guest's memory.
+    /// </summary>
+    public const int InputChunk = 64 * 1024;
+
+    /// <summary>Input frames the host may have sent and not yet seen acknowledged.</summary>
+    public const int InputWindow = 4;
 
     /// <summary>File contents travel in chunks of at most this size, one frame each.</summary>
     public const int FileChunk = 1024 * 1024;
