@@ -8,6 +8,7 @@ internal static class CommandTable
     public static IEnumerable<Command> All()
     {
         yield return RunCommand.Create();
+        yield return ShellCommand.Create();
         yield return CacheCommand.Create();
         yield return CheckCommand.Create();
         yield return ParseCommand.Create();

@@ -1,0 +1,200 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Layer.Cli.Terminal;
+using Layer.Engine.Reporting;
+using Layer.Engine.Running;
+using Layer.Fs.Mounting;
+using Layer.Vm.Agent;
+using Layer.Vm.Images;
+using Layer.Vm.Libvirt;
+using Layer.Vm.Machines;
+
+namespace Layer.Cli.Commands;
+
+/// <summary>
+/// `layer shell [PATH]`: builds the Layerfile (cached steps are skipped as in `layer run`), boots its
+/// final snapshot with the workspace shared and the overlays of its COPY steps, and attaches a shell:
+/// the reproducible dev environment. Nothing done in the shell is kept.
+/// </summary>
+internal static class ShellCommand
+{
+    private const int StdinFd = 0;
+    private const int StdoutFd = 1;
+
+    public static Command Create()
+    {
+        var path = new Argument<string>("path")
+        {
+            Description = "A Layerfile, or a folder holding one (default: the current folder)",
+            Arity = ArgumentArity.ZeroOrOne,
+            DefaultValueFactory = _ => ".",
+        };
+        var commandLine = new Option<string?>("--command", "-c") { Description = "Run this command line (bash -c, sh -c without bash) instead of an interactive shell" };
+        var memory = new Option<int>("--memory") { Description = "The machine's memory in MiB", DefaultValueFactory = _ => 1024 };
+        var env = new Option<string[]>("--env", "-e")
+        {
+            Description = "KEY=VALUE for BUILD ENV (wins over the host environment); repeatable",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var connect = new Option<string?>("--connect") { Description = "libvirt URI (default: LAYER_LIBVIRT_URI, else qemu:///system)" };
+        var command = new Command(
+            "shell",
+            "Build a Layerfile (as `layer run` does, cached steps skipped), boot its final snapshot with the\n" +
+            "workspace shared, and attach a login shell in it: the reproducible dev environment. With a\n" +
+            "terminal the shell gets one too (raw mode here, window size followed); with stdin piped, the\n" +
+            "input is the shell's script, e.g. `echo 'make test' | layer shell`. Build progress goes to\n" +
+            "stderr. Exit code: the shell's, or the failed step's when the build fails. Nothing done in the\n" +
+            "shell is cached.");
+        command.Arguments.Add(path);
+        command.Options.Add(commandLine);
+        command.Options.Add(memory);
+        command.Options.Add(env);
+        command.Options.Add(connect);
+        command.SetAction((result, cancellationToken) => RunAsync(new BuildOptions
+        {
+            Path = result.GetValue(path) ?? ".",
+            Environment = ParseEnv(result.GetValue(env) ?? []),
+            LibvirtUri = result.GetValue(connect),
+        }, result.GetValue(commandLine), result.GetValue(memory), cancellationToken));
+        return command;
+    }
+
+    private static Dictionary<string, string> ParseEnv(string[] pairs)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            var equals = pair.IndexOf('=');
+            if (equals <= 0) throw new BuildException($"--env {pair}: expected KEY=VALUE");
+            result[pair[..equals]] = pair[(equals + 1)..];
+        }
+
+        return result;
+    }
+
+    private static async Task<int> RunAsync(BuildOptions options, string? commandLine, int memoryMiB, CancellationToken cancellationToken)
+    {
+        // Progress on stderr: stdout belongs to the shell, so `layer shell -c ... > file` holds its output only.
+        var observer = new ConsoleBuildObserver(Console.Error, !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null);
+        try
+        {
+            HostSetup.Ensure();
+            var report = await Builder.RunAsync(options, observer, cancellationToken);
+            var final = report.Layerfiles.LastOrDefault();
+            if (!report.Succeeded || final?.FinalLayer is null)
+            {
+                observer.Summary(report);
+                Console.Error.WriteLine($"layer shell: the build failed ({FailureText(report)}); fix it and run layer shell again");
+                var failed = report.Layerfiles.SelectMany(l => l.Steps).FirstOrDefault(s => s.ExitCode is not null);
+                return failed?.ExitCode is { } code and > 0 and < 256 ? code : 1;
+            }
+
+            observer.Info($"booting {final.Path}'s final snapshot for the shell");
+            using var machine = await BuiltMachine.BootAsync(options, final.FinalLayer, observer, memoryMiB, cancellationToken);
+            return await AttachAsync(machine.Machine, commandLine, cancellationToken);
+        }
+        catch (Exception e) when (e is BuildException or ImageBuildException or FuseMountException or LibvirtException or GuestFailedException or HostSetupException or AgentException)
+        {
+            Console.Error.WriteLine($"layer shell: {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("layer shell: interrupted; the VM was destroyed and the workspace unmounted");
+            return 130;
+        }
+    }
+
+    private static string FailureText(BuildReport report)
+    {
+        var layerfile = report.Layerfiles.FirstOrDefault(l => l.Status != "succeeded");
+        var step = layerfile?.Steps.FirstOrDefault(s => s.Status == StepStatus.Failed);
+        if (step is not null) return $"{layerfile!.Path}:{step.Line} {step.Instruction} exited with {step.ExitCode}";
+        return layerfile?.Error ?? "no Layerfile succeeded";
+    }
+
+    /// <summary>
+    /// Runs the shell with the host's stdin and stdout: a terminal on both sides when stdin is one
+    /// (raw mode here, TERM and window size passed on, SIGWINCH followed), plain pipes otherwise,
+    /// where end of input ends the shell. Returns the shell's exit code.
+    /// </summary>
+    private static async Task<int> AttachAsync(Machine machine, string? commandLine, CancellationToken cancellationToken)
+    {
+        var interactive = RawTerminal.IsTerminal(StdinFd);
+        var size = interactive ? RawTerminal.Size(StdoutFd) ?? RawTerminal.Size(StdinFd) ?? new TerminalSize(24, 80) : (TerminalSize?)null;
+        var environment = new Dictionary<string, string>();
+        if (interactive) environment["TERM"] = Environment.GetEnvironmentVariable("TERM") is { Length: > 0 } term ? term : "xterm-256color";
+        var spec = new InteractiveSpec { Shell = commandLine, Terminal = size, Environment = environment };
+
+        var stdout = Console.OpenStandardOutput();
+        var stderr = Console.OpenStandardError();
+        using var raw = interactive ? RawTerminal.Enter(StdinFd) : null;
+        var session = await machine.CallAsync(agent => agent.StartInteractiveAsync(spec, Writer(stdout), Writer(stderr), cancellationToken), "starting the shell");
+        await using (session)
+        {
+            using var resize = interactive && !OperatingSystem.IsWindows()
+                ? PosixSignalRegistration.Create(PosixSignal.SIGWINCH, context =>
+                {
+                    if ((RawTerminal.Size(StdoutFd) ?? RawTerminal.Size(StdinFd)) is { } now) _ = ResizeQuietlyAsync(session, now);
+                })
+                : null;
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _ = PumpInputAsync(session, !interactive, stop.Token);
+            try
+            {
+                var result = await machine.CallAsync(_ => session.Completion.WaitAsync(cancellationToken), "running the shell");
+                return result.ExitCode;
+            }
+            finally
+            {
+                await stop.CancelAsync();
+            }
+        }
+    }
+
+    /// <summary>Output straight to the host's descriptor: bytes, not text, so escape sequences and partial UTF-8 pass untouched.</summary>
+    private static Action<ReadOnlyMemory<byte>> Writer(Stream stream) => chunk =>
+    {
+        stream.Write(chunk.Span);
+        stream.Flush();
+    };
+
+    /// <summary>
+    /// Host stdin to the guest. A terminal in raw mode never ends (Ctrl-D is just a byte for the guest's
+    /// terminal); piped input ends, and then the shell's input is closed so it finishes its script.
+    /// The read blocks a pool thread; the process ends with the shell regardless.
+    /// </summary>
+    private static async Task PumpInputAsync(InteractiveSession session, bool closeAtEnd, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // A FileStream on descriptor 0, not Console.OpenStandardInput: on a terminal that one reads
+            // through .NET's own line editor (echo, line buffering), which raw mode must bypass.
+            using var stdin = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(StdinFd, ownsHandle: false), FileAccess.Read, bufferSize: 0);
+            var buffer = new byte[16 * 1024];
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var got = await stdin.ReadAsync(buffer, cancellationToken);
+                if (got == 0) break;
+                await session.WriteInputAsync(buffer.AsMemory(0, got), cancellationToken);
+            }
+
+            if (closeAtEnd) await session.CloseInputAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is OperationCanceledException or AgentException or IOException)
+        {
+            // The shell ended or the guest went away: Completion tells the story.
+        }
+    }
+
+    private static async Task ResizeQuietlyAsync(InteractiveSession session, TerminalSize size)
+    {
+        try
+        {
+            await session.ResizeAsync(size);
+        }
+        catch (AgentException)
+        {
+        }
+    }
+}
