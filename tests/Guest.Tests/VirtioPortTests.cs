@@ -8,7 +8,7 @@ namespace Layer.Guest.Tests;
 public sealed class VirtioPortTests
 {
     [QemuFact]
-    public async Task Agent_serves_on_the_virtio_port_as_pid_1_survives_a_reconnect_and_powers_off()
+    public async Task Agent_serves_on_the_virtio_port_as_pid_1_survives_a_reconnect_opens_a_terminal_and_powers_off()
     {
         await using var vm = await TinyVm.BootAsync(PublishedAgent.BinaryPath);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
@@ -33,6 +33,15 @@ public sealed class VirtioPortTests
             var asNobody = await again.RunAsync(RunSpec.ShellCommand("id -u") with { User = "nobody" }, c => user.Append(Encoding.UTF8.GetString(c.Span)), null, timeout.Token);
             Assert.Equal(0, asNobody.ExitCode);
             Assert.Equal("65534\n", user.ToString());
+
+            // A terminal session: the guest's init mounts no devpts, the agent does when it needs one.
+            var terminal = new StringBuilder();
+            await using (var session = await again.StartInteractiveAsync(
+                new InteractiveSpec { Shell = "tty; stty size; exit 6", Terminal = new(20, 70) }, c => { lock (terminal) terminal.Append(Encoding.UTF8.GetString(c.Span)); }, null, timeout.Token))
+            {
+                Assert.Equal(6, (await session.Completion.WaitAsync(timeout.Token)).ExitCode);
+            }
+            Assert.Matches(@"^/dev/pts/\d+\r\n20 70\r\n$", terminal.ToString());
 
             await again.PowerOffAsync(timeout.Token);
             await vm.Qemu.WaitForExitAsync(timeout.Token);
