@@ -49,7 +49,7 @@ internal static class RunCommand
         return command;
     }
 
-    private static Dictionary<string, string> ParseEnv(string[] pairs)
+    internal static Dictionary<string, string> ParseEnv(string[] pairs)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var pair in pairs)

@@ -53,23 +53,10 @@ internal static class ShellCommand
         command.SetAction((result, cancellationToken) => RunAsync(new BuildOptions
         {
             Path = result.GetValue(path) ?? ".",
-            Environment = ParseEnv(result.GetValue(env) ?? []),
+            Environment = RunCommand.ParseEnv(result.GetValue(env) ?? []),
             LibvirtUri = result.GetValue(connect),
         }, result.GetValue(commandLine), result.GetValue(memory), cancellationToken));
         return command;
-    }
-
-    private static Dictionary<string, string> ParseEnv(string[] pairs)
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var pair in pairs)
-        {
-            var equals = pair.IndexOf('=');
-            if (equals <= 0) throw new BuildException($"--env {pair}: expected KEY=VALUE");
-            result[pair[..equals]] = pair[(equals + 1)..];
-        }
-
-        return result;
     }
 
     private static async Task<int> RunAsync(BuildOptions options, string? commandLine, int memoryMiB, CancellationToken cancellationToken)
