@@ -33,6 +33,25 @@ public sealed class ShellCommandTests : IDisposable
     }
 
     [HostFact(Needs.Root, Needs.Fuse, Needs.Libvirt)]
+    public async Task On_a_terminal_the_shell_gets_a_terminal_and_the_host_terminal_is_restored()
+    {
+        File.WriteAllText(Path.Combine(_repo, "Layerfile"), "FROM vm/busybox\nRUN echo built > /marker\n");
+        // script(1) gives `layer shell` a pseudo-terminal as stdin and stdout; what is typed before the
+        // shell runs waits in it. `stty -g` before and after shows raw mode was undone.
+        var dll = Path.Combine(AppContext.BaseDirectory, "layer.dll");
+        var inner = $"stty -g; dotnet {dll} shell {_repo} 2>/dev/null; echo \"exit=$?\"; stty -g";
+        var run = await Run("script", "tty; stty size; cat /marker; exit 5\r", "-qec", inner, "/dev/null");
+        var lines = run.Stdout.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        Assert.True(lines.Any(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^/dev/pts/\d+$")), run.Stdout);
+        Assert.Contains("24 80", lines);   // script's terminal reports 0 x 0, which becomes 24 x 80
+        Assert.Contains("built", lines);
+        Assert.Contains("exit=5", lines);
+        var settings = lines.Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, "^[0-9a-f]+(:[0-9a-f]+){10,}$")).ToList();
+        Assert.Equal(2, settings.Count);
+        Assert.Equal(settings[0], settings[1]);
+    }
+
+    [HostFact(Needs.Root, Needs.Fuse, Needs.Libvirt)]
     public async Task A_failed_build_says_why_and_returns_the_steps_exit_code()
     {
         File.WriteAllText(Path.Combine(_repo, "Layerfile"), "FROM vm/busybox\nRUN echo half > /x\nRUN exit 7\n");
@@ -42,16 +61,18 @@ public sealed class ShellCommandTests : IDisposable
         Assert.Contains("layer shell: the build failed (Layerfile:3 RUN exit 7 exited with 7)", failed.Stderr);
     }
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> Layer(string input, params string[] args)
+    private static Task<(int Exit, string Stdout, string Stderr)> Layer(string input, params string[] args) =>
+        Run("dotnet", input, [Path.Combine(AppContext.BaseDirectory, "layer.dll"), .. args]);
+
+    private static async Task<(int Exit, string Stdout, string Stderr)> Run(string program, string input, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             Environment = { ["LAYER_CACHE_DIR"] = CacheRoot, ["NO_COLOR"] = "1" },
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "layer.dll"));
         foreach (var arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
