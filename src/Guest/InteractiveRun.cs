@@ -158,6 +158,9 @@ internal sealed class InteractiveRun(uint id, InteractiveRequest request, LinkWr
         int readFd = -1, writeFd = -1;
         try
         {
+            // grantpt gave the terminal to the agent (root); a session of another user owns its
+            // terminal, as after a login, so reopening /dev/tty works for it.
+            if (plan.User is { } user) SyscallException.Check(Interop.Sys.chown(slave, user.Uid, uint.MaxValue), $"chown {slave}");
             readFd = SyscallException.Check(Interop.Sys.dup(master), "dup");
             writeFd = SyscallException.Check(Interop.Sys.dup(master), "dup");
             var (pid, status) = reaper.Spawn(() => ProcessSpawner.Spawn(plan, selfPath, actions =>

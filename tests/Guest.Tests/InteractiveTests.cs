@@ -28,6 +28,17 @@ public sealed class InteractiveTests
         Assert.Equal("TERM=xterm-test", lines[3]);
     }
 
+    [HostFact(Needs.Root)]
+    public async Task Another_users_session_owns_its_terminal()
+    {
+        await using var agent = await AgentProcess.StartAsync();
+        var output = new Output();
+        await using var session = await agent.Client.StartInteractiveAsync(
+            new InteractiveSpec { Shell = "id -un; stat -c %U \"$(tty)\"; echo reopened > /dev/tty", User = "nobody", WorkingDirectory = "/", Terminal = new(24, 80) }, output.Add);
+        Assert.Equal(0, (await session.Completion.WaitAsync(Patience)).ExitCode);
+        Assert.Equal("nobody\r\nnobody\r\nreopened\r\n", output.Text);
+    }
+
     [Fact]
     public async Task Resize_reaches_the_terminal_and_sends_sigwinch()
     {

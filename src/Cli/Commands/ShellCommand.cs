@@ -78,6 +78,8 @@ internal static class ShellCommand
 
             observer.Info($"booting {final.Path}'s final snapshot for the shell");
             using var machine = await BuiltMachine.BootAsync(options, final.FinalLayer, observer, memoryMiB, cancellationToken);
+            if (commandLine is null && RawTerminal.IsTerminal(StdinFd))
+                observer.Info("attached; nothing done here is kept: `exit` (or Ctrl-D) ends the shell and destroys the machine");
             return await AttachAsync(machine.Machine, commandLine, cancellationToken);
         }
         catch (Exception e) when (e is BuildException or ImageBuildException or FuseMountException or LibvirtException or GuestFailedException or HostSetupException or AgentException)

@@ -52,5 +52,8 @@ internal static unsafe partial class Interop
 
         [LibraryImport(Libc, SetLastError = true)]
         public static partial int dup(int fd);
+
+        [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        public static partial int chown(string path, uint owner, uint group);
     }
 }
