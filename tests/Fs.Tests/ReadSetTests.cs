@@ -72,6 +72,41 @@ public sealed class ReadSetTests
     }
 
     [Fact]
+    public void An_empty_read_set_holds()
+    {
+        var folder = Directory.CreateTempSubdirectory("layer-validate-empty-");
+        try
+        {
+            Assert.True(ReadSetValidator.Validate(folder.FullName, ReadSet.Empty).Holds);
+        }
+        finally
+        {
+            folder.Delete();
+        }
+    }
+
+    [Fact]
+    public void Mismatches_of_a_large_read_set_come_in_read_set_order_and_stop_at_first_keeps_the_first()
+    {
+        var folder = Directory.CreateTempSubdirectory("layer-validate-many-");
+        try
+        {
+            // 3000 absent names, checked in parallel chunks; every tenth now exists.
+            var observations = Enumerable.Range(0, 3000).Select(i => new Observation(ObservationKind.Absent, $"f{i:0000}")).ToList();
+            foreach (var i in Enumerable.Range(0, 300)) File.WriteAllText(Path.Combine(folder.FullName, $"f{i * 10:0000}"), "");
+            var all = ReadSetValidator.Validate(folder.FullName, new ReadSet(observations));
+            Assert.Equal(Enumerable.Range(0, 300).Select(i => $"f{i * 10:0000}"), all.Mismatches.Select(m => m.Observation.Path));
+            var first = ReadSetValidator.Validate(folder.FullName, new ReadSet(observations), stopAtFirst: true);
+            Assert.False(first.Holds);
+            Assert.Single(first.Mismatches);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_listing_hash_depends_on_names_and_types_not_order()
     {
         static Layer.Fs.Host.HostDirEntry E(string name, byte type) => new(System.Text.Encoding.UTF8.GetBytes(name), 1, type);

@@ -94,10 +94,12 @@ public static class Builder
     /// <summary>The Layerfile and its ancestors through FROM, root-most first; parse and graph errors of the chain stop here.</summary>
     private static IReadOnlyList<LayerfileNode> Chain(string root, string layerfile)
     {
-        var graph = LayerfileGraph.Discover(root);
         var relative = Path.GetRelativePath(root, layerfile).Replace('\\', '/');
         var chain = new List<LayerfileNode>();
-        var current = graph.Find(relative) ?? Parsed(relative, layerfile);
+        var current = Parsed(relative, layerfile);
+        // Walking the repository for other Layerfiles is needed only to follow FROM to one of them.
+        var graph = current.Base is { Kind: FromTargetKind.Layerfile } ? LayerfileGraph.Discover(root) : LayerfileGraph.Link(root, [current]);
+        current = graph.Find(relative) ?? current;
         while (true)
         {
             if (chain.Any(n => n.Path == current.Path)) throw new BuildException($"{current.Path}: FROM forms a cycle ({string.Join(" -> ", chain.Select(n => n.Path))} -> {current.Path})");
