@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Layer.Cli.Terminal;
 using Layer.Engine.Reporting;
+using Layer.Engine.Planning;
 using Layer.Engine.Running;
 using Layer.Fs.Mounting;
 using Layer.Vm.Agent;
@@ -30,7 +31,7 @@ internal static class ShellCommand
             DefaultValueFactory = _ => ".",
         };
         var commandLine = new Option<string?>("--command", "-c") { Description = "Run this command line (bash -c, sh -c without bash) instead of an interactive shell" };
-        var memory = new Option<int>("--memory") { Description = "The machine's memory in MiB", DefaultValueFactory = _ => 1024 };
+        var memory = new Option<int?>("--memory") { Description = "The machine's memory in MiB (default: the Layerfile's MEMORY, else 1024)" };
         var env = new Option<string[]>("--env", "-e")
         {
             Description = "KEY=VALUE for BUILD ENV (wins over the host environment); repeatable",
@@ -59,7 +60,7 @@ internal static class ShellCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(BuildOptions options, string? commandLine, int memoryMiB, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(BuildOptions options, string? commandLine, int? memoryMiB, CancellationToken cancellationToken)
     {
         // Progress on stderr: stdout belongs to the shell, so `layer shell -c ... > file` holds its output only.
         var observer = new ConsoleBuildObserver(Console.Error, !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null);
@@ -77,10 +78,10 @@ internal static class ShellCommand
             }
 
             observer.Info($"booting {final.Path}'s final snapshot for the shell");
-            using var machine = await BuiltMachine.BootAsync(options, final.FinalLayer, observer, memoryMiB, cancellationToken);
+            using var machine = await BuiltMachine.BootAsync(options, final.FinalLayer, observer, memoryMiB ?? final.MemoryMiB ?? 1024, cancellationToken);
             if (commandLine is null && RawTerminal.IsTerminal(StdinFd))
                 observer.Info("attached; nothing done here is kept: `exit` (or Ctrl-D) ends the shell and destroys the machine");
-            return await AttachAsync(machine.Machine, commandLine, cancellationToken);
+            return await AttachAsync(machine.Machine, commandLine, final.FinalEnvironment, cancellationToken);
         }
         catch (Exception e) when (e is BuildException or ImageBuildException or FuseMountException or LibvirtException or GuestFailedException or HostSetupException or AgentException)
         {
@@ -107,13 +108,21 @@ internal static class ShellCommand
     /// (raw mode here, TERM and window size passed on, SIGWINCH followed), plain pipes otherwise,
     /// where end of input ends the shell. Returns the shell's exit code.
     /// </summary>
-    private static async Task<int> AttachAsync(Machine machine, string? commandLine, CancellationToken cancellationToken)
+    private static async Task<int> AttachAsync(Machine machine, string? commandLine, StepEnvironment? last, CancellationToken cancellationToken)
     {
         var interactive = RawTerminal.IsTerminal(StdinFd);
         var size = interactive ? RawTerminal.Size(StdoutFd) ?? RawTerminal.Size(StdinFd) ?? new TerminalSize(24, 80) : (TerminalSize?)null;
-        var environment = new Dictionary<string, string>();
+        // Where the last step left off: its variables (secrets excluded), working directory and user.
+        var environment = last is null ? new Dictionary<string, string>() : new Dictionary<string, string>(last.Variables);
         if (interactive) environment["TERM"] = Environment.GetEnvironmentVariable("TERM") is { Length: > 0 } term ? term : "xterm-256color";
-        var spec = new InteractiveSpec { Shell = commandLine, Terminal = size, Environment = environment };
+        var spec = new InteractiveSpec
+        {
+            Shell = commandLine,
+            Terminal = size,
+            Environment = environment,
+            WorkingDirectory = last?.WorkingDirectory,
+            User = last?.User,
+        };
 
         var stdout = Console.OpenStandardOutput();
         var stderr = Console.OpenStandardError();

@@ -52,6 +52,14 @@ public sealed class LayerfileReport
     public string? FinalLayer { get; set; }
 
     public string? Error { get; set; }
+
+    /// <summary>The environment the last step ran with (variables, WORKDIR, USER): what `layer shell` starts in.</summary>
+    [JsonIgnore]
+    public Planning.StepEnvironment? FinalEnvironment { get; set; }
+
+    /// <summary>The Layerfile's MEMORY, when it sets one.</summary>
+    [JsonIgnore]
+    public int? MemoryMiB { get; set; }
 }
 
 public sealed class BuildReport

@@ -43,6 +43,8 @@ public static class Builder
 
             start ??= BaseImage(session, plan, node);
             var (layerfileReport, final) = await new LayerfileRunner(session).RunAsync(plan, start, cancellationToken);
+            layerfileReport.FinalEnvironment = plan.Final;
+            layerfileReport.MemoryMiB = plan.MemoryMiB;
             report.Layerfiles.Add(layerfileReport);
             start = final;
             environment = plan.Final;

@@ -43,7 +43,8 @@ internal sealed class StepExecutor(Machine machine, string repositoryRoot, IBuil
             secrets.Add(value);
         }
 
-        var script = new StringBuilder();
+        // WORKDIR creates the folder if it is missing, as Docker does.
+        var script = new StringBuilder($"mkdir -p {ShellQuote(environment.WorkingDirectory)} 2>/dev/null; cd {ShellQuote(environment.WorkingDirectory)} || exit $?\n");
         foreach (var file in environment.SetupFiles) script.Append(". ").Append(ShellQuote(file)).Append(" || exit $?\n");
         script.Append(command);
         var mask = new SecretMask(secrets);
@@ -54,7 +55,7 @@ internal sealed class StepExecutor(Machine machine, string repositoryRoot, IBuil
         {
             Shell = script.ToString(),
             Environment = variables,
-            WorkingDirectory = environment.WorkingDirectory,
+            WorkingDirectory = "/",
             User = environment.User,
         }, stdout.Write, stderr.Write, cancellationToken);
         stdout.Flush();

@@ -135,16 +135,17 @@ public sealed class CoreScenarioTests : IDisposable
     public async Task A_failing_step_fails_the_build_with_its_exit_code_and_is_never_cached()
     {
         Write("a.txt", "alpha\n");
-        Write("Layerfile", $"FROM vm/busybox\nENV RUN_ID={_token}\nRUN echo before\nRUN echo last words; exit 3\nRUN echo after\n");
+        // WORKDIR names a folder no step made: it is created, as Docker does.
+        Write("Layerfile", $"FROM vm/busybox\nENV RUN_ID={_token}\nWORKDIR /not/yet/there\nRUN test \"$(pwd)\" = /not/yet/there\nRUN echo last words; exit 3\nRUN echo after\n");
         for (var attempt = 0; attempt < 2; attempt++)
         {
             var (report, _) = await Run();
             var layerfile = report.Layerfiles.Single();
             Assert.Equal("failed", layerfile.Status);
-            Assert.Equal(attempt == 0 ? StepStatus.Ran : StepStatus.Cached, Step(report, 3).Status);
-            Assert.Equal(StepStatus.Failed, Step(report, 4).Status);
-            Assert.Equal(3, Step(report, 4).ExitCode);
-            Assert.Equal(StepStatus.NotRun, Step(report, 5).Status);
+            Assert.Equal(attempt == 0 ? StepStatus.Ran : StepStatus.Cached, Step(report, 4).Status);
+            Assert.Equal(StepStatus.Failed, Step(report, 5).Status);
+            Assert.Equal(3, Step(report, 5).ExitCode);
+            Assert.Equal(StepStatus.NotRun, Step(report, 6).Status);
             Assert.Contains("last words", layerfile.Error);
         }
     }
