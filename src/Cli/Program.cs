@@ -11,4 +11,14 @@ foreach (var command in CommandTable.All())
     root.Subcommands.Add(command);
 }
 
-return root.Parse(args).Invoke();
+try
+{
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e) when (Environment.GetEnvironmentVariable("LAYER_DEBUG") is null)
+{
+    // Commands turn every failure a user can act on into a message; what reaches here is unexpected.
+    Console.Error.WriteLine($"layer: {e.Message}");
+    Console.Error.WriteLine("layer: this was not expected; run again with LAYER_DEBUG=1 to see where it happened, and report it");
+    return 70;
+}
