@@ -26,6 +26,12 @@ internal static class RunCommand
             Description = "KEY=VALUE for BUILD ENV (wins over the host environment); repeatable",
             AllowMultipleArgumentsPerToken = false,
         };
+        var all = new Option<bool>("--all")
+        {
+            Description = "Build every Layerfile under PATH (a folder; default: the current one) and those they need, as one graph: " +
+                          "a parent once for all its children, WAIT in order, independent Layerfiles in parallel",
+        };
+        var jobs = new Option<int?>("--jobs", "-j") { Description = "Layerfiles (and SPLIT copies) built at once (default: from cores and free memory)" };
         var connect = new Option<string?>("--connect") { Description = "libvirt URI (default: LAYER_LIBVIRT_URI, else qemu:///system)" };
         var command = new Command(
             "run",
@@ -39,12 +45,16 @@ internal static class RunCommand
         command.Options.Add(noCache);
         command.Options.Add(env);
         command.Options.Add(connect);
+        command.Options.Add(all);
+        command.Options.Add(jobs);
         command.SetAction((result, cancellationToken) => RunAsync(new BuildOptions
         {
             Path = result.GetValue(path) ?? ".",
             NoCache = result.GetValue(noCache),
             Environment = ParseEnv(result.GetValue(env) ?? []),
             LibvirtUri = result.GetValue(connect),
+            All = result.GetValue(all),
+            Jobs = result.GetValue(jobs),
         }, result.GetValue(report), cancellationToken));
         return command;
     }
@@ -64,7 +74,7 @@ internal static class RunCommand
 
     private static async Task<int> RunAsync(BuildOptions options, string? reportPath, CancellationToken cancellationToken)
     {
-        var observer = new ConsoleBuildObserver(Console.Out, !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null);
+        var observer = new ConsoleBuildObserver(Console.Out, !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null, prefixed: options.All);
         try
         {
             HostSetup.Ensure();

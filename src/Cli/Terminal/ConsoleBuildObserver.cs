@@ -7,12 +7,15 @@ namespace Layer.Cli.Terminal;
 /// <summary>
 /// Live progress on the terminal: each step as its state changes, the running step's output prefixed
 /// with <c>  |</c>, and a table of steps at the end. Plain lines (no cursor tricks), so logs of CI
-/// runs read the same as a terminal.
+/// runs read the same as a terminal. With <c>prefixed</c> (several Layerfiles at once, `layer run
+/// --all`) every line starts with its Layerfile and output is written a whole line at a time, so the
+/// Layerfiles' lines interleave without mixing.
 /// </summary>
-internal sealed class ConsoleBuildObserver(TextWriter output, bool color) : IBuildObserver
+internal sealed class ConsoleBuildObserver(TextWriter output, bool color, bool prefixed = false) : IBuildObserver
 {
     private readonly Lock _lock = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Dictionary<string, System.Text.StringBuilder> _partial = new(StringComparer.Ordinal);
     private bool _midLine;
 
     public void LayerfileStarted(LayerfileReport layerfile)
@@ -20,7 +23,7 @@ internal sealed class ConsoleBuildObserver(TextWriter output, bool color) : IBui
         lock (_lock)
         {
             EndLine();
-            output.WriteLine(Paint($"== {layerfile.Path} ({layerfile.Steps.Count} steps)", "1"));
+            output.WriteLine(Paint($"{Prefix(layerfile)}== {layerfile.Path} ({layerfile.Steps.Count} steps)", "1"));
         }
     }
 
@@ -45,14 +48,20 @@ internal sealed class ConsoleBuildObserver(TextWriter output, bool color) : IBui
                 StepStatus.Ran when step.NotCached is not null => $"  (not cached: {step.NotCached})",
                 _ => "",
             };
-            output.WriteLine($"{Paint(label, code)} {step.Line,4}: {Short(step.Instruction)}{time}{why}");
+            output.WriteLine($"{Prefix(layerfile)}{Paint(label, code)} {step.Line,4}: {Short(step.Instruction)}{time}{why}");
         }
     }
 
-    public void StepOutput(StepReport step, string text, bool isError)
+    public void StepOutput(LayerfileReport layerfile, StepReport step, string text, bool isError)
     {
         lock (_lock)
         {
+            if (prefixed)
+            {
+                WholeLines(layerfile, text, isError);
+                return;
+            }
+
             foreach (var c in text)
             {
                 if (!_midLine)
@@ -79,9 +88,31 @@ internal sealed class ConsoleBuildObserver(TextWriter output, bool color) : IBui
         lock (_lock)
         {
             EndLine();
+            if (_partial.Remove(layerfile.Path, out var rest) && rest.Length > 0) output.WriteLine($"{Prefix(layerfile)}{Paint("  | ", "2")}{rest}");
+            if (prefixed) output.WriteLine(Paint($"{Prefix(layerfile)}== {layerfile.Status}", layerfile.Status == "succeeded" ? "32;1" : "31;1"));
             if (layerfile.Error is not null) output.WriteLine(Paint(layerfile.Error, "31"));
         }
     }
+
+    /// <summary>Writes the complete lines of <paramref name="text"/>, keeping a trailing partial line for later.</summary>
+    private void WholeLines(LayerfileReport layerfile, string text, bool isError)
+    {
+        if (!_partial.TryGetValue(layerfile.Path, out var pending)) _partial[layerfile.Path] = pending = new System.Text.StringBuilder();
+        foreach (var c in text)
+        {
+            if (c == '\n')
+            {
+                output.WriteLine($"{Prefix(layerfile)}{Paint("  | ", isError ? "31" : "2")}{pending}");
+                pending.Clear();
+            }
+            else if (c != '\r')
+            {
+                pending.Append(c);
+            }
+        }
+    }
+
+    private string Prefix(LayerfileReport layerfile) => prefixed ? Paint($"[{layerfile.Path}] ", "35") : "";
 
     public void Info(string message)
     {
@@ -102,6 +133,7 @@ internal sealed class ConsoleBuildObserver(TextWriter output, bool color) : IBui
             foreach (var layerfile in report.Layerfiles)
             {
                 output.WriteLine(Paint($"{layerfile.Path}: {layerfile.Status}", layerfile.Status == "succeeded" ? "32;1" : "31;1"));
+                if (layerfile.Status == "not-run" && layerfile.Error is not null) output.WriteLine($"  {layerfile.Error}");
                 output.WriteLine($"  {"line",4}  {"status",-8} {"time",7}  instruction / why");
                 foreach (var step in layerfile.Steps)
                 {

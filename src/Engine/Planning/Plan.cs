@@ -35,4 +35,11 @@ public sealed record Plan(
     IReadOnlyList<PlannedUnit> Units,
     IReadOnlyList<PlannedStep> NotRun,
     SkipRemainingIfInstruction? SkippedAt,
-    StepEnvironment Final);
+    StepEnvironment Final)
+{
+    /// <summary>The SPLIT the plan stopped at: <see cref="Planner.SplitCopy"/> plans each copy of what follows.</summary>
+    public SplitInstruction? Split { get; init; }
+
+    /// <summary>The instructions after <see cref="Split"/>.</summary>
+    public IReadOnlyList<Instruction> AfterSplit { get; init; } = [];
+}

@@ -14,7 +14,7 @@ public static class Planner
     /// <summary>Directives of the language that a later version runs; until then a run stops at their line.</summary>
     private static readonly HashSet<InstructionKind> NotYetSupported =
     [
-        InstructionKind.RunBackground, InstructionKind.RunRepeatable, InstructionKind.Split, InstructionKind.Wait,
+        InstructionKind.RunBackground, InstructionKind.RunRepeatable,
         InstructionKind.Cache, InstructionKind.ExposeWebsite, InstructionKind.ExposeTcp, InstructionKind.Button,
         InstructionKind.Clone, InstructionKind.Artifact,
     ];
@@ -27,9 +27,33 @@ public static class Planner
     public static Plan Make(Layerfile layerfile, string repositoryRoot, StepEnvironment inherited, Func<string, string?> buildEnv)
     {
         var from = layerfile.From ?? throw PlanException.At(new SourceSpan(layerfile.Path, 1, 1, 1, 1), "the Layerfile has no FROM");
-        var layerfileFolder = RepositoryPath(repositoryRoot, Path.GetDirectoryName(Path.GetFullPath(layerfile.Path))!);
+        return Fold(layerfile.Path, layerfile.Instructions, from.Target, null, repositoryRoot, inherited, buildEnv);
+    }
+
+    /// <summary>
+    /// Copy <paramref name="index"/> of a plan that stopped at SPLIT: the instructions after the SPLIT, on
+    /// the prefix's final environment plus <c>SPLIT_NUM</c> and (unless UNORDERED) <c>SPLIT</c>. Its
+    /// report path is the Layerfile's with <c>#split=index</c>.
+    /// </summary>
+    public static Plan SplitCopy(Plan prefix, int index, string repositoryRoot, Func<string, string?> buildEnv)
+    {
+        var split = prefix.Split ?? throw new ArgumentException("the plan has no SPLIT", nameof(prefix));
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, split.Count);
+        var environment = prefix.Final.WithVariable("SPLIT_NUM", split.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        environment = split.Unordered
+            ? environment with { SplitCopy = index }
+            : environment.WithVariable("SPLIT", index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var copy = Fold(Path.Join(repositoryRoot, prefix.Layerfile), prefix.AfterSplit, prefix.From, prefix.MemoryMiB, repositoryRoot, environment, buildEnv);
+        return copy with { Layerfile = $"{prefix.Layerfile}#split={index}" };
+    }
+
+    private static Plan Fold(string path, IEnumerable<Instruction> instructions, FromTarget from, int? memory, string repositoryRoot,
+        StepEnvironment inherited, Func<string, string?> buildEnv)
+    {
+        var layerfileFolder = RepositoryPath(repositoryRoot, Path.GetDirectoryName(Path.GetFullPath(path))!);
         var environment = inherited;
-        int? memory = null;
+        var remaining = instructions.ToList();
         var units = new List<PlannedUnit>();
         var pendingSteps = new List<PlannedStep>();
         var pendingInstructions = new List<Instruction>();
@@ -47,8 +71,10 @@ public static class Planner
             unitStart = null;
         }
 
-        foreach (var instruction in layerfile.Instructions)
+        SplitInstruction? split = null;
+        for (var index = 0; index < remaining.Count && split is null; index++)
         {
+            var instruction = remaining[index];
             if (NotYetSupported.Contains(instruction.Kind))
             {
                 throw PlanException.At(instruction.Span,
@@ -114,6 +140,14 @@ public static class Planner
                     }
 
                     break;
+                case ListInstruction { Kind: InstructionKind.Wait }:
+                    // Ordering between Layerfiles: the graph scheduler honours it; nothing runs in the VM.
+                    break;
+                case SplitInstruction s:
+                    Close();
+                    split = s;
+                    remaining = remaining[(index + 1)..];
+                    break;
                 case SkipRemainingIfInstruction skip:
                     if (Holds(skip, environment))
                     {
@@ -136,7 +170,11 @@ public static class Planner
         }
 
         Close();
-        return new Plan(RepositoryPath(repositoryRoot, Path.GetFullPath(layerfile.Path)), from.Target, memory, units, notRun, skippedAt, environment);
+        return new Plan(RepositoryPath(repositoryRoot, Path.GetFullPath(path)), from, memory, units, notRun, skippedAt, environment)
+        {
+            Split = split,
+            AfterSplit = split is null ? [] : remaining,
+        };
     }
 
     /// <summary>Whether every condition of a SKIP REMAINING IF holds for these variables.</summary>

@@ -18,6 +18,12 @@ public sealed record StepEnvironment(
     /// <summary>Which of <see cref="Variables"/> came from BUILD ENV (their values are in the key as variables).</summary>
     public ImmutableSortedSet<string> BuildEnvNames { get; init; } = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Which copy of a <c>SPLIT UNORDERED</c> this is: the copies have the same variables, yet each is
+    /// cached on its own, so the index goes into the key (and nowhere else).
+    /// </summary>
+    public int? SplitCopy { get; init; }
+
     /// <summary>Variables every step sees, as webapp.io sets them.</summary>
     public static StepEnvironment Initial { get; } = new(
         ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
@@ -40,6 +46,7 @@ public sealed record StepEnvironment(
         yield return new("user", User);
         for (var i = 0; i < SetupFiles.Length; i++) yield return new($"setup:{i}", SetupFiles[i]);
         foreach (var name in SecretNames) yield return new("secret:" + name, "");
+        if (SplitCopy is { } copy) yield return new("split-copy", copy.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public StepEnvironment WithVariable(string name, string value) => this with { Variables = Variables.SetItem(name, value) };

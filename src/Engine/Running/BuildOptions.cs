@@ -2,8 +2,17 @@ namespace Layer.Engine.Running;
 
 public sealed record BuildOptions
 {
-    /// <summary>A Layerfile, or a folder holding one.</summary>
+    /// <summary>A Layerfile, or a folder holding one; with <see cref="All"/>, the folder whose Layerfiles to build.</summary>
     public required string Path { get; init; }
+
+    /// <summary>
+    /// `--all`: every Layerfile under <see cref="Path"/> (and the Layerfiles they need through FROM and
+    /// WAIT) as one graph, instead of one Layerfile and its FROM chain.
+    /// </summary>
+    public bool All { get; init; }
+
+    /// <summary>`--jobs`: Layerfiles (and SPLIT copies) run at once; null: from cores and free memory.</summary>
+    public int? Jobs { get; init; }
 
     /// <summary>Run every step, and still record the results.</summary>
     public bool NoCache { get; init; }

@@ -1,3 +1,4 @@
+using Layer.Engine.Graph;
 using Layer.Engine.Planning;
 using Layer.Engine.Reporting;
 using Layer.Parser;
@@ -15,42 +16,100 @@ public static class Builder
     /// <exception cref="BuildException">The Layerfile cannot be run as written (message ready to print).</exception>
     public static async Task<BuildReport> RunAsync(BuildOptions options, IBuildObserver observer, CancellationToken cancellationToken = default)
     {
-        var layerfile = ResolveLayerfile(options.Path);
-        var root = LayerfileDiscovery.FindRepositoryRoot(layerfile);
-        var chain = Chain(root, layerfile);
-        var report = new BuildReport();
+        if (options.Jobs is < 1) throw new BuildException($"--jobs {options.Jobs}: give 1 or more");
+        var (root, nodes, edges) = options.All ? Everything(options.Path) : Chain(options.Path);
+        Func<string, string?> buildEnv = name => options.Environment.TryGetValue(name, out var v) ? v : options.HostEnvironment(name);
+        var jobs = BuildGraph.Plan(nodes, edges, (node, inherited) => MakePlan(node, root, inherited, buildEnv),
+            (prefix, index) => Planner.SplitCopy(prefix, index, root, buildEnv), observer.Info);
+
         using var session = new BuildSession(options, observer, root);
-        var environment = StepEnvironment.Initial;
-        BuildBase? start = null;
-        foreach (var node in chain)
+        using var mirrors = new WorkspaceMirrors(session);
+        var imageLock = new Lock();
+        var jobsAtOnce = options.Jobs ?? GraphScheduler.DefaultJobs();
+        if (jobs.Count > 1) observer.Info($"{jobs.Count} Layerfiles to build, up to {jobsAtOnce} at a time");
+        await GraphScheduler.RunAsync(jobs, jobsAtOnce, async graphJob =>
         {
-            if (start is null && report.Layerfiles.Count > 0)
-            {
-                report.Layerfiles.Add(new LayerfileReport { Path = node.Path, Status = "failed", Error = "its parent Layerfile failed" });
-                continue;
-            }
+            var job = (BuildJob)graphJob;
+            BuildBase start;
+            lock (imageLock) start = job.Parent?.Final ?? BaseImage(session, job.Plan, job.Node);
+            var (report, final) = await new LayerfileRunner(session, mirrors).RunAsync(job.Plan, start, cancellationToken);
+            report.FinalEnvironment = job.Plan.Final;
+            report.MemoryMiB = job.Plan.MemoryMiB;
+            job.Report = report;
+            job.Final = final;
+            return report.Status == "succeeded";
+        }, (graphJob, blocker) =>
+        {
+            var job = (BuildJob)graphJob;
+            var why = $"{blocker.Name} {(((BuildJob)blocker).Report?.Status == "failed" ? "failed" : "did not run")}";
+            job.Report = NotRun(job.Plan, why);
+            observer.Info($"{job.Name}: not run ({why})");
+        }, cancellationToken);
 
-            var path = Path.Combine(root, node.Path);
-            Plan plan;
-            try
-            {
-                plan = Planner.Make(node.Parse.Layerfile with { Path = path }, root, environment, name => options.Environment.TryGetValue(name, out var v) ? v : options.HostEnvironment(name));
-            }
-            catch (PlanException e)
-            {
-                throw new BuildException(Format(e.Diagnostic with { Span = e.Diagnostic.Span with { File = node.Path } }, path));
-            }
+        var result = new BuildReport();
+        result.Layerfiles.AddRange(jobs.Select(j => j.Report ?? NotRun(j.Plan, "the build was interrupted")));
+        return result;
+    }
 
-            start ??= BaseImage(session, plan, node);
-            var (layerfileReport, final) = await new LayerfileRunner(session).RunAsync(plan, start, cancellationToken);
-            layerfileReport.FinalEnvironment = plan.Final;
-            layerfileReport.MemoryMiB = plan.MemoryMiB;
-            report.Layerfiles.Add(layerfileReport);
-            start = final;
-            environment = plan.Final;
+    private static LayerfileReport NotRun(Plan plan, string why)
+    {
+        var report = new LayerfileReport { Path = plan.Layerfile, Status = "not-run", Error = $"{plan.Layerfile}: not run: {why}" };
+        report.Steps.AddRange(plan.Units.SelectMany(u => u.Steps).Concat(plan.NotRun).Select(s => new StepReport
+        {
+            Line = s.Line,
+            Instruction = s.Instruction.Canonical,
+            Status = StepStatus.NotRun,
+            Reason = why,
+        }));
+        return report;
+    }
+
+    private static Plan MakePlan(LayerfileNode node, string root, StepEnvironment inherited, Func<string, string?> buildEnv)
+    {
+        var path = Path.Combine(root, node.Path);
+        try
+        {
+            return Planner.Make(node.Parse.Layerfile with { Path = path }, root, inherited, buildEnv);
+        }
+        catch (PlanException e)
+        {
+            throw new BuildException(Format(e.Diagnostic with { Span = e.Diagnostic.Span with { File = node.Path } }, path));
+        }
+    }
+
+    /// <summary>
+    /// `--all DIR`: the Layerfiles under DIR and every Layerfile they need (FROM, WAIT), in build order.
+    /// DIR defaults to the repository root, which makes it every Layerfile of the repository.
+    /// </summary>
+    private static (string Root, IReadOnlyList<LayerfileNode> Nodes, IReadOnlyList<LayerfileEdge> Edges) Everything(string folder)
+    {
+        var full = Path.GetFullPath(folder);
+        if (!Directory.Exists(full)) throw new BuildException($"{folder} is not a folder (layer run --all takes the folder whose Layerfiles to build)");
+        var root = LayerfileDiscovery.FindRepositoryRoot(full);
+        var graph = LayerfileGraph.Discover(root);
+        var under = Path.GetRelativePath(root, full).Replace('\\', '/');
+        var wanted = new HashSet<string>(graph.Nodes.Where(n => under == "." || n.Path.StartsWith(under + "/", StringComparison.Ordinal)).Select(n => n.Path), StringComparer.Ordinal);
+        if (wanted.Count == 0) throw new BuildException($"no Layerfile under {full}");
+        var queue = new Queue<string>(wanted);
+        while (queue.TryDequeue(out var path))
+        {
+            foreach (var edge in graph.Edges.Where(e => e.From == path))
+            {
+                if (wanted.Add(edge.To)) queue.Enqueue(edge.To);
+            }
         }
 
-        return report;
+        var errors = new List<string>();
+        foreach (var node in graph.Nodes.Where(n => wanted.Contains(n.Path)))
+        {
+            var problems = node.Parse.Errors.Concat(graph.Diagnostics.Where(d => d.Severity == Severity.Error && SameFile(d.Span.File, node.Path, root))).ToList();
+            if (problems.Count == 0) continue;
+            var source = File.ReadAllText(Path.Combine(root, node.Path));
+            errors.AddRange(problems.Select(p => Format(p, null, source)));
+        }
+
+        if (errors.Count > 0) throw new BuildException(string.Join("\n", errors));
+        return (root, graph.InBuildOrder().Where(n => wanted.Contains(n.Path)).ToList(), graph.Edges);
     }
 
     private static BuildBase BaseImage(BuildSession session, Plan plan, LayerfileNode node)
@@ -94,8 +153,10 @@ public static class Builder
     }
 
     /// <summary>The Layerfile and its ancestors through FROM, root-most first; parse and graph errors of the chain stop here.</summary>
-    private static IReadOnlyList<LayerfileNode> Chain(string root, string layerfile)
+    private static (string Root, IReadOnlyList<LayerfileNode> Nodes, IReadOnlyList<LayerfileEdge> Edges) Chain(string path)
     {
+        var layerfile = ResolveLayerfile(path);
+        var root = LayerfileDiscovery.FindRepositoryRoot(layerfile);
         var relative = Path.GetRelativePath(root, layerfile).Replace('\\', '/');
         var chain = new List<LayerfileNode>();
         var current = Parsed(relative, layerfile);
@@ -120,7 +181,7 @@ public static class Builder
         }
 
         chain.Reverse();
-        return chain;
+        return (root, chain, graph.Edges);
     }
 
     /// <summary>A Layerfile that discovery skips (ignored by .gitignore, or named differently) still runs when named.</summary>

@@ -2,7 +2,7 @@ using Layer.Engine.Reporting;
 
 namespace Layer.Engine.Running;
 
-/// <summary>Live progress of a build, for the terminal. Calls come from the build's thread(s) in order per step.</summary>
+/// <summary>Live progress of a build, for the terminal. Calls come from several threads when Layerfiles run in parallel (`layer run --all`), in order per step.</summary>
 public interface IBuildObserver
 {
     void LayerfileStarted(LayerfileReport layerfile);
@@ -11,7 +11,7 @@ public interface IBuildObserver
     void StepChanged(LayerfileReport layerfile, StepReport step);
 
     /// <summary>Output of the running step, with secret values already masked.</summary>
-    void StepOutput(StepReport step, string text, bool isError);
+    void StepOutput(LayerfileReport layerfile, StepReport step, string text, bool isError);
 
     void LayerfileFinished(LayerfileReport layerfile);
 

@@ -3,6 +3,7 @@ using Layer.Engine.Cache;
 using Layer.Engine.Keys;
 using Layer.Engine.Planning;
 using Layer.Engine.Reporting;
+using Layer.Fs;
 using Layer.Fs.Tracking;
 using Layer.Vm.Machines;
 
@@ -18,7 +19,7 @@ internal sealed record BuildBase(string KeyParent, BootSource Boot, string Descr
 /// overlays earlier steps made, and run every remaining unit with tracking, taking a snapshot after each
 /// and recording it only when its read set is stable. A failed step records nothing.
 /// </summary>
-internal sealed class LayerfileRunner(BuildSession session)
+internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mirrors)
 {
     public async Task<(LayerfileReport Report, BuildBase? Final)> RunAsync(Plan plan, BuildBase start, CancellationToken cancellationToken)
     {
@@ -81,19 +82,33 @@ internal sealed class LayerfileRunner(BuildSession session)
 
         // Phase two: boot once, run the rest.
         session.Observer.Info($"{plan.Layerfile}: booting {Describe(boot, start)} for line {plan.Units[first].Line} ({missReason})");
-        var mirror = session.Mirror();
+        var mirror = mirrors.Rent();
+        try
+        {
+            return await RunFromAsync(plan, start, report, reports, first, missReason!, parent, boot, mirror, cancellationToken);
+        }
+        finally
+        {
+            mirrors.Return(mirror);
+        }
+    }
+
+    private async Task<(LayerfileReport Report, BuildBase? Final)> RunFromAsync(Plan plan, BuildBase start, LayerfileReport report,
+        List<List<StepReport>> reports, int first, string missReason, string parent, BootSource boot, MirrorMount mirror,
+        CancellationToken cancellationToken)
+    {
         using var machine = await session.Vm().BootAsync(boot, new MachineSpec
         {
             MemoryMiB = plan.MemoryMiB ?? 1024,
             WorkspaceFolder = mirror.Mountpoint,
         }, cancellationToken);
 
-        var executor = new StepExecutor(machine, session.RepositoryRoot, session.Observer, session.Options.HostEnvironment);
+        var executor = new StepExecutor(machine, session.RepositoryRoot, session.Observer, session.Options.HostEnvironment, report);
         for (var i = first; i < plan.Units.Count; i++)
         {
             var unit = plan.Units[i];
             var key = StepKey.Of(parent, unit.Canonical, unit.Environment.KeyMaterial());
-            var reason = i == first ? missReason! : Reasons.ParentRan;
+            var reason = i == first ? missReason : Reasons.ParentRan;
             var clock = Stopwatch.StartNew();
             foreach (var step in reports[i])
             {

@@ -13,7 +13,7 @@ namespace Layer.Engine.Running;
 /// of that part of the share (nothing is read, so nothing is hashed, until a later step reads it);
 /// other COPYs copy inside the guest from the share, so every file copied is read, hence tracked.
 /// </summary>
-internal sealed class StepExecutor(Machine machine, string repositoryRoot, IBuildObserver observer, Func<string, string?> hostEnvironment)
+internal sealed class StepExecutor(Machine machine, string repositoryRoot, IBuildObserver observer, Func<string, string?> hostEnvironment, LayerfileReport layerfile)
 {
     /// <summary>Where the guest mounts the workspace share (the image's init does).</summary>
     internal const string ShareInGuest = "/layer/share";
@@ -68,7 +68,7 @@ internal sealed class StepExecutor(Machine machine, string repositoryRoot, IBuil
     private void Emit(StepReport report, string text, bool isError, OutputTail tail)
     {
         tail.Add(text);
-        observer.StepOutput(report, text, isError);
+        observer.StepOutput(layerfile, report, text, isError);
     }
 
     private async Task<StepFailure?> CopyAsync(CopyPaths copy, PlannedStep step, StepReport report, CancellationToken cancellationToken)

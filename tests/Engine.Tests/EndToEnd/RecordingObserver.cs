@@ -9,6 +9,17 @@ namespace Layer.Engine.Tests.EndToEnd;
 internal sealed class RecordingObserver : IBuildObserver
 {
     private readonly ConcurrentDictionary<int, StringBuilder> _output = new();
+    private readonly ConcurrentDictionary<(string, int), StringBuilder> _byLayerfile = new();
+
+    /// <summary>Every Layerfile in the order it started, and the most that ran at once.</summary>
+    public List<string> Started { get; } = [];
+
+    /// <summary>"start PATH" and "end PATH" in the order they happened.</summary>
+    public List<string> Events { get; } = [];
+
+    public int MostAtOnce { get; private set; }
+
+    private int _atOnce;
 
     public List<string> Messages { get; } = [];
 
@@ -18,16 +29,40 @@ internal sealed class RecordingObserver : IBuildObserver
 
     public void LayerfileStarted(LayerfileReport layerfile)
     {
+        lock (Started)
+        {
+            Started.Add(layerfile.Path);
+            Events.Add("start " + layerfile.Path);
+            MostAtOnce = Math.Max(MostAtOnce, ++_atOnce);
+        }
     }
 
     public void StepChanged(LayerfileReport layerfile, StepReport step)
     {
     }
 
-    public void StepOutput(StepReport step, string text, bool isError) => _output.GetOrAdd(step.Line, _ => new StringBuilder()).Append(text);
+    public void StepOutput(LayerfileReport layerfile, StepReport step, string text, bool isError)
+    {
+        lock (_output)
+        {
+            _output.GetOrAdd(step.Line, _ => new StringBuilder()).Append(text);
+            _byLayerfile.GetOrAdd((layerfile.Path, step.Line), _ => new StringBuilder()).Append(text);
+        }
+    }
+
+    /// <summary>The output of one Layerfile's step (Layerfiles of a graph share line numbers).</summary>
+    public string OutputOf(string layerfile, int line)
+    {
+        lock (_output) return _byLayerfile.TryGetValue((layerfile, line), out var text) ? text.ToString() : "";
+    }
 
     public void LayerfileFinished(LayerfileReport layerfile)
     {
+        lock (Started)
+        {
+            Events.Add("end " + layerfile.Path);
+            _atOnce--;
+        }
     }
 
     public void Info(string message)
