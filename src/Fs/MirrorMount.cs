@@ -34,11 +34,16 @@ public sealed class MirrorOptions
     public MountMethod Method { get; init; } = MountMethod.Auto;
 
     /// <summary>
-    /// Zero (the default): the kernel caches no entry or attribute, so every access reaches the mirror.
-    /// Above zero: the kernel may keep positive entries and attributes that long within an epoch, where
-    /// they only hide repeats of accesses already recorded, and <see cref="ReadTracker.BeginEpoch"/>
-    /// waits until every one has expired (about this long), so none hides an access across epochs.
-    /// Listings, symlinks, file pages and failed lookups are never cached either way.
+    /// Zero (the default): the kernel may keep positive entries and attributes within an epoch, where they
+    /// only hide repeats of accesses already recorded, and the mirror tells it to drop them all when
+    /// <see cref="ReadTracker.BeginEpoch"/> runs (FUSE_NOTIFY_INC_EPOCH and INVAL_INODE). It caches
+    /// nothing at all on kernels before Linux 6.16 (no INC_EPOCH) and when every user can reach the
+    /// mountpoint: a cached attribute would answer another user's stat without the mirror's uid check,
+    /// so keep a folder above the mountpoint closed to others (chmod o-x), as DESIGN.md asks.
+    /// Above zero: the older scheme, kept for comparison: entries and attributes are cached that long and
+    /// <see cref="ReadTracker.BeginEpoch"/> waits until every one has expired (about this long).
+    /// Either way no cache hides an access across epochs; listings, symlinks, file pages and failed
+    /// lookups are never cached.
     /// </summary>
     public TimeSpan KernelCacheTimeout { get; init; } = TimeSpan.Zero;
 
@@ -61,6 +66,11 @@ public sealed class MirrorMount : IDisposable
     private readonly uint? _connection;
     private readonly Action<string> _log;
     private int _disposed;
+
+    /// <summary>How long the kernel may keep entries and attributes within an epoch when the mirror drops
+    /// them itself at each epoch's start. Only a change made on the host during a step can go unseen
+    /// for this long (as with bindfs's 1 s), never an access.</summary>
+    private static readonly TimeSpan InvalidatedCacheTimeout = TimeSpan.FromSeconds(10);
 
     private MirrorMount(MirrorOptions options, HostRoot root, PassthroughOperations passthrough, ReadTracker tracker,
         FileDescriptor device, FuseServer server, bool viaFusermount, Action<string> log)
@@ -129,7 +139,21 @@ public sealed class MirrorMount : IDisposable
         KernelCachePolicy? cache = null;
         if (options.KernelCacheTimeout > TimeSpan.Zero)
         {
-            cache = new KernelCachePolicy(options.KernelCacheTimeout);
+            cache = KernelCachePolicy.Expire(options.KernelCacheTimeout);
+        }
+        else if (MountReach.ClosedToOthers(mountpoint, out var openFolder))
+        {
+            cache = KernelCachePolicy.Invalidate(InvalidatedCacheTimeout);
+        }
+        else
+        {
+            log($"{openFolder} lets every user reach {mountpoint}, so the kernel may cache nothing from the mirror " +
+                "(a cached entry would answer other users' stat without the mirror's uid check); " +
+                $"close a folder above the mountpoint to others (chmod o-x) for faster path walks");
+        }
+
+        if (cache is not null)
+        {
             tracker.EpochBeginning += cache.Drain;
             tracker.EpochBegan += cache.Resume;
         }

@@ -169,7 +169,7 @@ public sealed class ProtocolTests
     [Fact]
     public void A_cache_policy_sets_timeouts_except_while_draining_for_a_new_epoch()
     {
-        var policy = new KernelCachePolicy(TimeSpan.FromMilliseconds(1500));
+        var policy = KernelCachePolicy.Expire(TimeSpan.FromMilliseconds(1500));
         var server = new FuseServer(new FileDescriptor(), _fs, _ => true, cache: policy);
         var cached = server.Handle(Packet(1, 1, 1, 0, Name("f")), _reply).ToArray();
         Assert.Equal(1ul, BitConverter.ToUInt64(cached, 16 + 16));          // entry_valid seconds
@@ -179,7 +179,7 @@ public sealed class ProtocolTests
         Assert.Equal(1ul, BitConverter.ToUInt64(attr, 16));                 // fuse_attr_out.attr_valid
 
         var draining = Task.Run(policy.Drain);
-        SpinWait.SpinUntil(() => !policy.TryEnterForTest(), 1000);
+        Assert.True(SpinWait.SpinUntil(() => !policy.TryEnterForTest(), 10_000)); // the pool may be slow to start it
         var fresh = server.Handle(Packet(1, 3, 1, 0, Name("f")), _reply).ToArray();
         Assert.Equal(0ul, BitConverter.ToUInt64(fresh, 16 + 16));
         Assert.Equal(0ul, BitConverter.ToUInt64(fresh, 16 + 24));
@@ -191,12 +191,70 @@ public sealed class ProtocolTests
     [Fact]
     public void Draining_waits_for_replies_already_carrying_a_timeout()
     {
-        var policy = new KernelCachePolicy(TimeSpan.FromMilliseconds(10));
-        Assert.True(policy.TryEnter(out _, out _)); // a reply built, not yet written
+        var policy = KernelCachePolicy.Expire(TimeSpan.FromMilliseconds(10));
+        Assert.True(policy.TryEnter());             // a reply built, not yet written
         var draining = Task.Run(policy.Drain);
         Assert.False(draining.Wait(300));
         policy.Leave();                             // written
         Assert.True(draining.Wait(5000));
+    }
+
+    [Fact]
+    public void An_invalidating_policy_caches_entries_and_getattr_attributes_and_drops_them_all_before_an_epoch()
+    {
+        var policy = KernelCachePolicy.Invalidate(TimeSpan.FromSeconds(10));
+        var server = new FuseServer(new FileDescriptor(), _fs, _ => true, cache: policy);
+        // Before the kernel accepted INC_EPOCH, nothing may be cached.
+        Assert.Equal(0ul, BitConverter.ToUInt64(server.Handle(Packet(1, 1, 1, 0, Name("f")), _reply).ToArray(), 16 + 16));
+        var notifier = new RecordingNotifier();
+        Assert.True(policy.Attach(notifier));
+        Assert.Equal(new[] { (fuse_notify_code.FUSE_NOTIFY_INC_EPOCH, 0) }, notifier.Sent.Select(n => (n.Code, n.Payload.Length)));
+
+        var lookup = server.Handle(Packet(1, 2, 1, 0, Name("f")), _reply).ToArray();
+        Assert.Equal(10ul, BitConverter.ToUInt64(lookup, 16 + 16)); // entry_valid
+        Assert.Equal(0ul, BitConverter.ToUInt64(lookup, 16 + 24));  // attr_valid: a LOOKUP may create the inode after an INVAL_INODE
+        var node = BitConverter.ToUInt64(lookup, 16);
+        var attr = server.Handle(Packet(3, 3, node, 0, U32(0, 0), U64(0)), _reply).ToArray();
+        Assert.Equal(10ul, BitConverter.ToUInt64(attr, 16));         // fuse_attr_out.attr_valid
+
+        notifier.Sent.Clear();
+        policy.Drain();
+        Assert.False(policy.TryEnterForTest());
+        Assert.Equal(fuse_notify_code.FUSE_NOTIFY_INC_EPOCH, notifier.Sent[0].Code);
+        var inval = notifier.Sent.Skip(1).Single();
+        Assert.Equal(fuse_notify_code.FUSE_NOTIFY_INVAL_INODE, inval.Code);
+        Assert.Equal(node, BitConverter.ToUInt64(inval.Payload, 0));
+        Assert.Equal(-1L, BitConverter.ToInt64(inval.Payload, 8)); // attributes only, no page cache
+        policy.Resume();
+        Assert.True(policy.TryEnterForTest());
+
+        // The next drain only names nodes given attributes since the last one.
+        notifier.Sent.Clear();
+        policy.Drain();
+        Assert.Equal(new[] { fuse_notify_code.FUSE_NOTIFY_INC_EPOCH }, notifier.Sent.Select(n => n.Code));
+    }
+
+    [Fact]
+    public void An_invalidating_policy_caches_nothing_when_the_kernel_refuses_inc_epoch()
+    {
+        var policy = KernelCachePolicy.Invalidate(TimeSpan.FromSeconds(10));
+        Assert.False(policy.Attach(new RecordingNotifier { Error = Errno.EINVAL }));
+        policy.Resume();
+        var server = new FuseServer(new FileDescriptor(), _fs, _ => true, cache: policy);
+        Assert.Equal(0ul, BitConverter.ToUInt64(server.Handle(Packet(1, 1, 1, 0, Name("f")), _reply).ToArray(), 16 + 16));
+    }
+
+    private sealed class RecordingNotifier : IKernelCacheNotifier
+    {
+        public List<(fuse_notify_code Code, byte[] Payload)> Sent { get; } = new();
+
+        public int Error { get; init; }
+
+        public int Notify(fuse_notify_code code, ReadOnlySpan<byte> payload)
+        {
+            Sent.Add((code, payload.ToArray()));
+            return Error;
+        }
     }
 
     [Fact]

@@ -29,12 +29,14 @@ internal sealed class TestMirror : IDisposable
 
     public string Mount => Mirror!.Mountpoint;
 
-    public static TestMirror Create(Action<string>? populate = null, uint? allowedUid = QemuUid, bool mount = true, int cacheMilliseconds = 0)
+    /// <param name="closedToOthers">Make the folder holding the mountpoint 0700 (root only): the mirror then
+    /// lets the kernel cache within epochs (MountReach). Otherwise it is open to every uid, so that the
+    /// mirror's own access decision is what the uid tests see, and the kernel caches nothing.</param>
+    public static TestMirror Create(Action<string>? populate = null, uint? allowedUid = QemuUid, bool mount = true, int cacheMilliseconds = 0, bool closedToOthers = false)
     {
         var directory = $"/run/layer/tests/{Guid.NewGuid():N}";
         Directory.CreateDirectory(directory);
-        // Open to every uid so that the mirror's own access decision is what the uid tests see.
-        File.SetUnixFileMode(directory, (UnixFileMode)0x1ED);
+        File.SetUnixFileMode(directory, closedToOthers ? (UnixFileMode)0x1C0 : (UnixFileMode)0x1ED);
         var mirror = new TestMirror(directory);
         try
         {

@@ -19,7 +19,7 @@ internal static class FusermountMount
         using (ours)
         using (theirs)
         {
-            var options = "nosuid,nodev,fsname=layer,subtype=layer" + (allowOther ? ",allow_other" : "");
+            var options = "ro,nosuid,nodev,fsname=layer,subtype=layer" + (allowOther ? ",allow_other" : "");
             var start = new ProcessStartInfo(Program) { RedirectStandardError = true, UseShellExecute = false };
             foreach (var argument in new[] { "-o", options, "--", mountpoint }) start.ArgumentList.Add(argument);
             start.Environment["_FUSE_COMMFD"] = theirs.Value.ToString();

@@ -10,16 +10,19 @@ internal static class KernelMount
     public const string Source = "layer";
 
     /// <summary>Opens /dev/fuse and mounts it at <paramref name="mountpoint"/>. No default_permissions:
-    /// the mirror decides access itself (AccessPolicy); allow_other lets the QEMU user in at all.</summary>
+    /// the mirror decides access itself (AccessPolicy); allow_other lets the QEMU user in at all.
+    /// Read-only (MS_RDONLY): the kernel refuses writes itself (EROFS, as the mirror would), and it stops
+    /// dropping a node's cached attributes after every READ or READDIR to refresh atime, which would
+    /// cost a GETATTR each time.</summary>
     public static FileDescriptor Mount(string mountpoint)
     {
         var device = OpenOrThrow("/dev/fuse", O_RDWR);
         var options = $"fd={device.Value},rootmode=40000,user_id={GetEuid()},group_id={GetEgid()},allow_other";
-        if (Interop.Libc.Mount(Source, mountpoint, FsType, MS_NOSUID | MS_NODEV, options) != 0)
+        if (Interop.Libc.Mount(Source, mountpoint, FsType, MS_RDONLY | MS_NOSUID | MS_NODEV, options) != 0)
         {
             var errno = Io.LastErrno;
             device.Dispose();
-            throw new FuseMountException($"mount -t {FsType} -o {options} {Source} {mountpoint} failed: {Io.Describe(errno)}" +
+            throw new FuseMountException($"mount -t {FsType} -o ro,{options} {Source} {mountpoint} failed: {Io.Describe(errno)}" +
                                          (errno == Errno.EPERM ? " (mounting with mount(2) needs root)" : ""));
         }
 

@@ -14,7 +14,9 @@ public static class StaleMounts
     public static unsafe bool IsStale(string path)
     {
         statx st;
-        var result = StatxAt(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &st);
+        // FORCE_SYNC: the kernel may still hold the root's attributes from the dead server (the mirror
+        // lets it cache them within an epoch), and a stat answered from that cache would look healthy.
+        var result = StatxAt(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_STATX_FORCE_SYNC, STATX_BASIC_STATS, &st);
         return result != 0 && Io.LastErrno == Errno.ENOTCONN;
     }
 

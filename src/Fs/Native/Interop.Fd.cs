@@ -21,6 +21,7 @@ internal static partial class Interop
 
         public const int AT_FDCWD = -100;
         public const int AT_SYMLINK_NOFOLLOW = 0x100;
+        public const int AT_STATX_FORCE_SYNC = 0x2000;
         public const int AT_EMPTY_PATH = 0x1000;
 
         [LibraryImport(Name, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

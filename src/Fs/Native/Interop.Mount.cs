@@ -6,6 +6,7 @@ internal static partial class Interop
 {
     internal static partial class Libc
     {
+        public const ulong MS_RDONLY = 1;
         public const ulong MS_NOSUID = 2;
         public const ulong MS_NODEV = 4;
         public const int MNT_DETACH = 2;

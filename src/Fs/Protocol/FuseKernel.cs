@@ -333,6 +333,25 @@ internal enum fuse_opcode : uint
     FUSE_TMPFILE = 51,
 }
 
+/// <summary>enum fuse_notify_code: sent by the server unasked, as fuse_out_header.error with unique 0.</summary>
+internal enum fuse_notify_code
+{
+    FUSE_NOTIFY_INVAL_INODE = 2,
+    FUSE_NOTIFY_INVAL_ENTRY = 3,
+
+    /// <summary>Since 7.44 (Linux 6.16): every dentry looked up before it is revalidated by a LOOKUP.</summary>
+    FUSE_NOTIFY_INC_EPOCH = 8,
+}
+
+/// <summary>struct fuse_notify_inval_inode_out: off &lt; 0 drops the cached attributes only.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct fuse_notify_inval_inode_out
+{
+    public ulong ino;
+    public long off;
+    public long len;
+}
+
 /// <summary>The #defines of &lt;linux/fuse.h&gt; that Layer uses.</summary>
 internal static class FuseConstants
 {

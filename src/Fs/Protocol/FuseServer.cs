@@ -10,7 +10,7 @@ namespace Layer.Fs.Protocol;
 /// dispatch to <see cref="IFuseOperations"/> and write the reply with one write(2). Each thread owns
 /// pinned request and reply buffers, so serving reads allocates nothing.
 /// </summary>
-internal sealed class FuseServer
+internal sealed class FuseServer : IKernelCacheNotifier
 {
     /// <summary>Largest READ we accept: max_pages (256) times 4 KiB pages.</summary>
     public const int MaxPages = 256;
@@ -28,6 +28,7 @@ internal sealed class FuseServer
     private readonly KernelCachePolicy? _cache;
     private readonly List<Thread> _threads = new();
     private int _initialized;
+    private int _attachPending;
 
     /// <param name="cache">Null: every entry and attribute timeout is 0, the kernel caches nothing.</param>
     public FuseServer(SafeHandle device, IFuseOperations operations, Func<uint, bool> isAllowed, Action<string>? log = null, KernelCachePolicy? cache = null)
@@ -93,6 +94,11 @@ internal sealed class FuseServer
                 {
                     var written = Interop.Libc.Write(_device, answerPointer, (nuint)answer.Length);
                     if (cached) _cache!.Leave();
+                    if (Interlocked.Exchange(ref _attachPending, 0) != 0 && !_cache!.Attach(this))
+                    {
+                        _log("this kernel cannot drop cached entries on request (FUSE_NOTIFY_INC_EPOCH needs Linux 6.16): caching nothing");
+                    }
+
                     if (written < 0)
                     {
                         var errno = Io.LastErrno;
@@ -132,9 +138,12 @@ internal sealed class FuseServer
         if (info.Handling == OpcodeHandling.Unsupported) return reply.Error(unique, Errno.ENOSYS);
         if (!info.Privileged && !_isAllowed(request.Header.uid)) return reply.Error(unique, Errno.EACCES);
 
+        // Take part in the cache policy before serving, so the epoch the request records into and the
+        // timeout its reply may carry are decided on the same side of a drain (KernelCachePolicy).
+        if (_cache is not null && request.Opcode is fuse_opcode.FUSE_LOOKUP or fuse_opcode.FUSE_GETATTR) cached = _cache.TryEnter();
         try
         {
-            return Dispatch(in request, reply, ref cached);
+            return Dispatch(in request, reply, cached);
         }
         catch (Exception e)
         {
@@ -144,7 +153,8 @@ internal sealed class FuseServer
         }
     }
 
-    private ReadOnlySpan<byte> Dispatch(scoped in FuseRequest request, ReplyBuffer reply, scoped ref bool cached)
+    /// <param name="cached">The reply may carry the cache policy's timeouts.</param>
+    private ReadOnlySpan<byte> Dispatch(scoped in FuseRequest request, ReplyBuffer reply, bool cached)
     {
         var unique = request.Header.unique;
         var context = request.Context;
@@ -161,11 +171,15 @@ internal sealed class FuseServer
                 var error = ops.Lookup(in context, node, request.Name1, out var entry);
                 if (error != 0) return reply.Error(unique, error);
                 // Timeouts 0 unless a cache policy says otherwise: the next path walk asks again.
-                if (_cache is not null && _cache.TryEnter(out var seconds, out var nanoseconds))
+                if (cached)
                 {
-                    cached = true;
-                    entry.entry_valid = entry.attr_valid = seconds;
-                    entry.entry_valid_nsec = entry.attr_valid_nsec = nanoseconds;
+                    entry.entry_valid = _cache!.Seconds;
+                    entry.entry_valid_nsec = _cache.Nanoseconds;
+                    if (_cache.CachesLookupAttributes)
+                    {
+                        entry.attr_valid = _cache.Seconds;
+                        entry.attr_valid_nsec = _cache.Nanoseconds;
+                    }
                 }
 
                 return reply.Struct(unique, entry);
@@ -189,11 +203,11 @@ internal sealed class FuseServer
                 if (error != 0) return reply.Error(unique, error);
                 // attr_valid 0 (unless a cache policy says otherwise): every stat reaches the tracker.
                 var result = new fuse_attr_out { attr = attr };
-                if (_cache is not null && _cache.TryEnter(out var seconds, out var nanoseconds))
+                if (cached)
                 {
-                    cached = true;
-                    result.attr_valid = seconds;
-                    result.attr_valid_nsec = nanoseconds;
+                    result.attr_valid = _cache!.Seconds;
+                    result.attr_valid_nsec = _cache.Nanoseconds;
+                    _cache.AttributesCached(node.Value);
                 }
 
                 return reply.Struct(unique, result);
@@ -289,6 +303,21 @@ internal sealed class FuseServer
         }
     }
 
+    /// <summary>Sends a notification (unique 0, the code in the error field) in one write(2).</summary>
+    public unsafe int Notify(fuse_notify_code code, ReadOnlySpan<byte> payload)
+    {
+        var length = ReplyBuffer.HeaderSize + payload.Length;
+        Span<byte> message = stackalloc byte[length];
+        var header = new fuse_out_header { len = (uint)length, error = (int)code, unique = 0 };
+        MemoryMarshal.Write(message, in header);
+        payload.CopyTo(message[ReplyBuffer.HeaderSize..]);
+        fixed (byte* pointer = message)
+        {
+            var written = Interop.Libc.Write(_device, pointer, (nuint)length);
+            return written < 0 ? Io.LastErrno : 0;
+        }
+    }
+
     private ReadOnlySpan<byte> Init(scoped in FuseRequest request, ReplyBuffer reply)
     {
         var unique = request.Header.unique;
@@ -317,6 +346,7 @@ internal sealed class FuseServer
         result.time_gran = 1;
         result.max_pages = MaxPages;
         Volatile.Write(ref _initialized, 1);
+        if (_cache is { Invalidating: true }) Volatile.Write(ref _attachPending, 1);
 
         // Kernels before 7.23 know only the first 24 bytes of fuse_init_out.
         if (NegotiatedMinor < 23)
