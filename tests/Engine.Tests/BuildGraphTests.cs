@@ -25,7 +25,7 @@ public sealed class BuildGraphTests : IDisposable
         var graph = LayerfileGraph.Discover(_repo.FullName);
         Assert.False(graph.HasErrors, string.Join("\n", graph.Diagnostics));
         var root = _repo.FullName;
-        return BuildGraph.Plan(graph.InBuildOrder(), graph.Edges,
+        return BuildGraph.Plan(graph.InBuildOrder(), graph.Edges, StepEnvironment.Initial,
             (node, inherited) => Planner.Make(node.Parse.Layerfile with { Path = Path.Combine(root, node.Path) }, root, inherited, _ => null),
             (prefix, i) => Planner.SplitCopy(prefix, i, root, _ => null), _ => { });
     }

@@ -123,7 +123,7 @@ public sealed class PlannerTests : IDisposable
     [Fact]
     public void A_directive_not_supported_yet_stops_at_its_line()
     {
-        var error = Assert.Throws<PlanException>(() => PlanOf("FROM vm/busybox\nRUN a\nRUN BACKGROUND server\n"));
+        var error = Assert.Throws<PlanException>(() => PlanOf("FROM vm/busybox\nRUN a\nRUN REPEATABLE make\n"));
         Assert.Equal(3, error.Diagnostic.Span.Line);
     }
 
@@ -132,5 +132,18 @@ public sealed class PlannerTests : IDisposable
     {
         Assert.Equal(1024, PlanOf("MEMORY 1G\nFROM vm/busybox\nRUN a\n").MemoryMiB);
         Assert.Null(PlanOf("FROM vm/busybox\nRUN a\n").MemoryMiB);
+    }
+
+    [Fact]
+    public void Background_commands_follow_the_steps_after_them_in_order_and_stay_out_of_keys()
+    {
+        var plan = PlanOf("FROM vm/busybox\nRUN BACKGROUND httpd -f\nENV A=1\nRUN BACKGROUND nc -lk -p 9\nRUN wget -qO- localhost\n");
+        Assert.Equal(3, plan.Units.Count);
+        Assert.Empty(plan.Units[0].Environment.Background);
+        Assert.Equal(["httpd -f"], plan.Units[1].Environment.Background.Select(b => b.Command));
+        Assert.Equal(["httpd -f", "nc -lk -p 9"], plan.Units[2].Environment.Background.Select(b => b.Command));
+        Assert.Equal([2, 4], plan.Final.Background.Select(b => b.Line));
+        Assert.Equal("1", plan.Final.Background[1].Environment.Variables["A"]);
+        Assert.DoesNotContain(plan.Units[2].Environment.KeyMaterial(), pair => pair.Value.Contains("httpd"));
     }
 }

@@ -15,7 +15,8 @@ internal static class BuildGraph
     /// <param name="plan">Plans one Layerfile on an inherited environment.</param>
     /// <param name="splitCopy">Plans copy i of a plan that stopped at SPLIT.</param>
     /// <param name="info">Told of WAIT targets that are not part of this run.</param>
-    public static IReadOnlyList<BuildJob> Plan(IReadOnlyList<LayerfileNode> ordered, IReadOnlyList<LayerfileEdge> edges,
+    /// <param name="initial">What a Layerfile on a base image starts with.</param>
+    public static IReadOnlyList<BuildJob> Plan(IReadOnlyList<LayerfileNode> ordered, IReadOnlyList<LayerfileEdge> edges, StepEnvironment initial,
         Func<LayerfileNode, StepEnvironment, Plan> plan, Func<Plan, int, Plan> splitCopy, Action<string> info)
     {
         var jobs = new List<BuildJob>();
@@ -37,7 +38,7 @@ internal static class BuildGraph
                 parent = target.Main;
             }
 
-            var main = new BuildJob(plan(node, parent?.Plan.Final ?? StepEnvironment.Initial), node, parent);
+            var main = new BuildJob(plan(node, parent?.Plan.Final ?? initial), node, parent);
             foreach (var wait in edges.Where(e => e.Kind == EdgeKind.Wait && e.From == node.Path))
             {
                 if (byPath.TryGetValue(wait.To, out var target))

@@ -14,7 +14,7 @@ public static class Planner
     /// <summary>Directives of the language that a later version runs; until then a run stops at their line.</summary>
     private static readonly HashSet<InstructionKind> NotYetSupported =
     [
-        InstructionKind.RunBackground, InstructionKind.RunRepeatable,
+        InstructionKind.RunRepeatable,
         InstructionKind.Cache, InstructionKind.ExposeWebsite, InstructionKind.ExposeTcp, InstructionKind.Button,
         InstructionKind.Clone, InstructionKind.Artifact,
     ];
@@ -162,6 +162,15 @@ public static class Planner
                     pendingInstructions.Add(instruction);
                     var copy = instruction is CopyInstruction c ? ResolveCopy(c, repositoryRoot, layerfileFolder, environment) : null;
                     pendingSteps.Add(new PlannedStep(instruction, environment, copy));
+                    if (instruction is RunInstruction { Kind: InstructionKind.RunBackground } background)
+                    {
+                        environment = environment with
+                        {
+                            Background = environment.Background.Add(new BackgroundCommand(RepositoryPath(repositoryRoot, Path.GetFullPath(path)),
+                                background.Span.Line, background.Canonical, background.Command.Value, environment)),
+                        };
+                    }
+
                     if (autoCheckpoint) Close();
                     break;
                 default:
@@ -180,7 +189,7 @@ public static class Planner
     /// <summary>Whether every condition of a SKIP REMAINING IF holds for these variables.</summary>
     internal static bool Holds(SkipRemainingIfInstruction skip, StepEnvironment environment) => skip.Conditions.All(condition =>
     {
-        var actual = environment.Variables.GetValueOrDefault(condition.Variable, "");
+        var actual = environment.ValueOf(condition.Variable) ?? "";
         var expected = condition.Value?.Value ?? "";
         return condition.Operator switch
         {

@@ -19,6 +19,26 @@ public sealed record StepEnvironment(
     public ImmutableSortedSet<string> BuildEnvNames { get; init; } = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
 
     /// <summary>
+    /// Variables every RUN sees that no key holds: the standard ones that change with every commit
+    /// (<see cref="StandardVariables"/>). <see cref="Variables"/> of the same name win. SKIP REMAINING IF
+    /// and <c>$NAME</c> expansion see them (an ENV that copies one into a variable keys on it, by choice).
+    /// </summary>
+    public ImmutableSortedDictionary<string, string> Unkeyed { get; init; } = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The RUN BACKGROUND commands started before this point, in order. Snapshots hold the disk only, so
+    /// a machine booted on a snapshot taken after them starts them again before running anything. Not
+    /// in the key: the background step's own key (through the parent chain) already covers them.
+    /// </summary>
+    public ImmutableArray<BackgroundCommand> Background { get; init; } = ImmutableArray<BackgroundCommand>.Empty;
+
+    /// <summary>A variable's value as a step sees it: set by the Layerfile, else a standard one; null when neither.</summary>
+    public string? ValueOf(string name) => Variables.TryGetValue(name, out var value) ? value : Unkeyed.GetValueOrDefault(name);
+
+    /// <summary>Every variable a RUN gets (secrets aside).</summary>
+    public IReadOnlyDictionary<string, string> RunVariables() => Unkeyed.SetItems(Variables);
+
+    /// <summary>
     /// Which copy of a <c>SPLIT UNORDERED</c> this is: the copies have the same variables, yet each is
     /// cached on its own, so the index goes into the key (and nowhere else).
     /// </summary>
@@ -102,9 +122,12 @@ public sealed record StepEnvironment(
                 i = end - 1;
             }
 
-            result.Append(Variables.GetValueOrDefault(name, ""));
+            result.Append(ValueOf(name) ?? "");
         }
 
         return result.ToString();
     }
 }
+
+/// <summary>A RUN BACKGROUND as written (its Layerfile line and canonical text, for the output) with the environment it starts in.</summary>
+public sealed record BackgroundCommand(string Layerfile, int Line, string Instruction, string Command, StepEnvironment Environment);

@@ -18,8 +18,12 @@ public static class Builder
     {
         if (options.Jobs is < 1) throw new BuildException($"--jobs {options.Jobs}: give 1 or more");
         var (root, nodes, edges) = options.All ? Everything(options.Path) : Chain(options.Path);
-        Func<string, string?> buildEnv = name => options.Environment.TryGetValue(name, out var v) ? v : options.HostEnvironment(name);
-        var jobs = BuildGraph.Plan(nodes, edges, (node, inherited) => MakePlan(node, root, inherited, buildEnv),
+        var standard = StandardVariables.FromCheckout(root, "layer-" + System.Environment.MachineName);
+        // BUILD ENV GIT_BRANCH (say) keys on the standard value on purpose: --env wins, then the checkout, then the host.
+        Func<string, string?> buildEnv = name =>
+            options.Environment.TryGetValue(name, out var v) ? v : standard.TryGetValue(name, out var s) ? s : options.HostEnvironment(name);
+        var initial = StepEnvironment.Initial with { Unkeyed = System.Collections.Immutable.ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, standard) };
+        var jobs = BuildGraph.Plan(nodes, edges, initial, (node, inherited) => MakePlan(node, root, inherited, buildEnv),
             (prefix, index) => Planner.SplitCopy(prefix, index, root, buildEnv), observer.Info);
 
         using var session = new BuildSession(options, observer, root);

@@ -104,6 +104,7 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
         }, cancellationToken);
 
         var executor = new StepExecutor(machine, session.RepositoryRoot, session.Observer, session.Options.HostEnvironment, report);
+        executor.RestartBackground(plan.Units[first].Environment.Background);
         for (var i = first; i < plan.Units.Count; i++)
         {
             var unit = plan.Units[i];

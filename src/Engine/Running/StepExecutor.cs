@@ -25,6 +25,7 @@ internal sealed class StepExecutor(Machine machine, string repositoryRoot, IBuil
     {
         return step.Instruction switch
         {
+            RunInstruction { Kind: InstructionKind.RunBackground } background => StartBackground(background.Command.Value, step.Environment, report),
             RunInstruction run => await RunAsync(run.Command.Value, step.Environment, report, cancellationToken),
             CopyInstruction => await CopyAsync(step.Copy!, step, report, cancellationToken),
             _ => throw new InvalidOperationException($"{step.Instruction.Kind} is not a step"),
@@ -33,7 +34,22 @@ internal sealed class StepExecutor(Machine machine, string repositoryRoot, IBuil
 
     private async Task<StepFailure?> RunAsync(string command, StepEnvironment environment, StepReport report, CancellationToken cancellationToken)
     {
-        var variables = new Dictionary<string, string>(environment.Variables, StringComparer.Ordinal);
+        var (spec, mask) = Prepare(command, environment);
+        var tail = new OutputTail(TailLines);
+        var stdout = new Utf8Stream(text => Emit(report, mask.Apply(text), false, tail));
+        var stderr = new Utf8Stream(text => Emit(report, mask.Apply(text), true, tail));
+        var result = await machine.RunAsync(spec, stdout.Write, stderr.Write, cancellationToken);
+        stdout.Flush();
+        stderr.Flush();
+        if (result.Succeeded) return null;
+        var how = result.Signal != 0 ? $"killed by signal {result.Signal}" : $"exit code {result.ExitCode}";
+        return new StepFailure(result.ExitCode == 0 ? 1 : result.ExitCode, how, tail.Lines());
+    }
+
+    /// <summary>The agent request for a shell command in this environment; secrets read from the host now.</summary>
+    private (RunSpec Spec, SecretMask Mask) Prepare(string command, StepEnvironment environment)
+    {
+        var variables = new Dictionary<string, string>(environment.RunVariables(), StringComparer.Ordinal);
         var secrets = new List<string>();
         foreach (var name in environment.SecretNames)
         {
@@ -47,22 +63,56 @@ internal sealed class StepExecutor(Machine machine, string repositoryRoot, IBuil
         var script = new StringBuilder($"mkdir -p {ShellQuote(environment.WorkingDirectory)} 2>/dev/null; cd {ShellQuote(environment.WorkingDirectory)} || exit $?\n");
         foreach (var file in environment.SetupFiles) script.Append(". ").Append(ShellQuote(file)).Append(" || exit $?\n");
         script.Append(command);
-        var mask = new SecretMask(secrets);
-        var tail = new OutputTail(TailLines);
-        var stdout = new Utf8Stream(text => Emit(report, mask.Apply(text), false, tail));
-        var stderr = new Utf8Stream(text => Emit(report, mask.Apply(text), true, tail));
-        var result = await machine.RunAsync(new RunSpec
+        return (new RunSpec
         {
             Shell = script.ToString(),
             Environment = variables,
             WorkingDirectory = "/",
             User = environment.User,
-        }, stdout.Write, stderr.Write, cancellationToken);
-        stdout.Flush();
-        stderr.Flush();
-        if (result.Succeeded) return null;
-        var how = result.Signal != 0 ? $"killed by signal {result.Signal}" : $"exit code {result.ExitCode}";
-        return new StepFailure(result.ExitCode == 0 ? 1 : result.ExitCode, how, tail.Lines());
+        }, new SecretMask(secrets));
+    }
+
+    /// <summary>
+    /// RUN BACKGROUND: starts the command and does not wait (the agent runs several commands at once).
+    /// It lives as long as the machine; its output still streams under its line. Only a start that
+    /// cannot be made (a missing secret) fails the step.
+    /// </summary>
+    private StepFailure? StartBackground(string command, StepEnvironment environment, StepReport report)
+    {
+        var (spec, mask) = Prepare(command, environment);
+        var tail = new OutputTail(TailLines);
+        var stdout = new Utf8Stream(text => Emit(report, mask.Apply(text), false, tail));
+        var stderr = new Utf8Stream(text => Emit(report, mask.Apply(text), true, tail));
+        var running = machine.RunAsync(spec, stdout.Write, stderr.Write, CancellationToken.None);
+        _ = running.ContinueWith(task =>
+        {
+            stdout.Flush();
+            stderr.Flush();
+            // A background command that exits says so; one cut off by the machine going away says nothing.
+            if (task.IsCompletedSuccessfully)
+            {
+                var result = task.Result;
+                var how = result.Signal != 0 ? $"killed by signal {result.Signal}" : $"exit code {result.ExitCode}";
+                observer.Info($"{layerfile.Path}:{report.Line}: RUN BACKGROUND ended ({how})" +
+                              (tail.Lines().Count > 0 ? "\n" + string.Join("\n", tail.Lines().Select(l => "  | " + l)) : ""));
+            }
+            else if (task.Exception?.InnerException is { } error && machine.IsRunning)
+            {
+                observer.Info($"{layerfile.Path}:{report.Line}: RUN BACKGROUND could not run: {error.Message}");
+            }
+        }, TaskScheduler.Default);
+        return null;
+    }
+
+    /// <summary>Starts again, in order, the background commands a restored snapshot was taken after.</summary>
+    public void RestartBackground(IReadOnlyList<BackgroundCommand> commands)
+    {
+        if (commands.Count == 0) return;
+        observer.Info($"{layerfile.Path}: starting again the background command(s) of line(s) {string.Join(", ", commands.Select(c => c.Layerfile == layerfile.Path ? c.Line.ToString() : $"{c.Layerfile}:{c.Line}"))} (snapshots hold the disk, not processes)");
+        foreach (var command in commands)
+        {
+            StartBackground(command.Command, command.Environment, new StepReport { Line = command.Line, Instruction = command.Instruction });
+        }
     }
 
     private void Emit(StepReport report, string text, bool isError, OutputTail tail)

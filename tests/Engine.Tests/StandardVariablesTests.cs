@@ -1,0 +1,103 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Layer.Engine.Keys;
+using Layer.Engine.Planning;
+using Layer.Parser;
+
+namespace Layer.Engine.Tests;
+
+/// <summary>The standard variables from a real git checkout, and how the planner uses them (SKIP yes, keys no).</summary>
+public sealed class StandardVariablesTests : IDisposable
+{
+    private readonly DirectoryInfo _repo = Directory.CreateTempSubdirectory("layer-stdvars-");
+
+    public void Dispose() => _repo.Delete(recursive: true);
+
+    private string Git(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("git") { WorkingDirectory = _repo.FullName, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-c", "user.name=t", "-c", "user.email=t@example.com" }.Concat(arguments)) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, process.StandardError.ReadToEnd());
+        return output.Trim();
+    }
+
+    [Fact]
+    public void Read_from_the_checkout_branch_commit_tag_title_and_origin()
+    {
+        Git("init", "-q", "-b", "feature/x");
+        File.WriteAllText(Path.Combine(_repo.FullName, "a"), "a");
+        Git("add", "a");
+        Git("commit", "-qm", "Add the thing");
+        Git("tag", "-a", "v1.2.3", "-m", "release"); // describe (without --tags) names annotated tags only, as webapp.io runs it
+        Git("remote", "add", "origin", "git@github.com:acme/rocket.git");
+
+        var variables = StandardVariables.FromCheckout(_repo.FullName, "runner-7");
+        var commit = Git("rev-parse", "HEAD");
+        Assert.Equal(commit, variables["GIT_COMMIT"]);
+        Assert.StartsWith(variables["GIT_SHORT_COMMIT"], commit);
+        Assert.Equal("feature/x", variables["GIT_BRANCH"]);
+        Assert.Equal("v1.2.3", variables["GIT_TAG"]);
+        Assert.Equal("Add the thing", variables["GIT_COMMIT_TITLE"]);
+        Assert.Equal("acme", variables["REPOSITORY_OWNER"]);
+        Assert.Equal("rocket", variables["REPOSITORY_NAME"]);
+        Assert.Equal("true", variables["CI"]);
+        Assert.Equal("runner-7", variables["RUNNER_ID"]);
+    }
+
+    [Fact]
+    public void Outside_git_only_the_flags_runner_and_folder_name()
+    {
+        var variables = StandardVariables.FromCheckout(_repo.FullName, "r");
+        Assert.False(variables.ContainsKey("GIT_COMMIT"));
+        Assert.Equal(_repo.Name, variables["REPOSITORY_NAME"]);
+        Assert.Equal("true", variables["CI"]);
+    }
+
+    [Theory]
+    [InlineData("https://github.com/acme/rocket.git", "acme", "rocket")]
+    [InlineData("https://gitlab.example.com/acme/rocket", "acme", "rocket")]
+    [InlineData("ssh://git@host:22/acme/rocket.git/", "acme", "rocket")]
+    [InlineData("git@github.com:acme/rocket", "acme", "rocket")]
+    public void Owner_and_name_from_remote_urls(string url, string owner, string name) =>
+        Assert.Equal((owner, name), StandardVariables.OwnerAndName(url));
+
+    private static Plan PlanWith(string text, string branch, string commit)
+    {
+        var parsed = LayerfileParser.Parse(text, "/repo/Layerfile");
+        Assert.False(parsed.HasErrors);
+        var initial = StepEnvironment.Initial with
+        {
+            Unkeyed = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal,
+                new Dictionary<string, string> { ["GIT_BRANCH"] = branch, ["GIT_COMMIT"] = commit }),
+        };
+        return Planner.Make(parsed.Layerfile, "/repo", initial, _ => null);
+    }
+
+    [Fact]
+    public void Skip_sees_them_keys_do_not_and_a_run_gets_them()
+    {
+        const string text = "FROM vm/busybox\nRUN echo $GIT_COMMIT\nSKIP REMAINING IF GIT_BRANCH!=main\nRUN deploy\n";
+        var onMain = PlanWith(text, "main", "aaa");
+        var nextCommit = PlanWith(text, "main", "bbb");
+        var onBranch = PlanWith(text, "topic", "aaa");
+
+        Assert.Equal(2, onMain.Units.Count);
+        Assert.Single(onBranch.Units);
+        Assert.Equal("RUN deploy", onBranch.NotRun.Single().Instruction.Canonical);
+        var key = (Plan p) => StepKey.Of("image", p.Units[0].Canonical, p.Units[0].Environment.KeyMaterial());
+        Assert.Equal(key(onMain), key(nextCommit));
+        Assert.Equal("bbb", nextCommit.Units[0].Environment.RunVariables()["GIT_COMMIT"]);
+    }
+
+    [Fact]
+    public void An_env_of_the_same_name_wins_and_is_keyed()
+    {
+        var plan = PlanWith("FROM vm/busybox\nENV GIT_BRANCH=fixed COPY_OF=$GIT_COMMIT\nRUN true\n", "main", "aaa");
+        var environment = plan.Units[0].Environment;
+        Assert.Equal("fixed", environment.RunVariables()["GIT_BRANCH"]);
+        Assert.Contains(new KeyValuePair<string, string>("env:COPY_OF", "aaa"), environment.KeyMaterial());
+    }
+}
