@@ -30,7 +30,7 @@ public static class Builder
         using var mirrors = new WorkspaceMirrors(session);
         var imageLock = new Lock();
         var jobsAtOnce = options.Jobs ?? GraphScheduler.DefaultJobs();
-        if (jobs.Count > 1) observer.Info($"{jobs.Count} Layerfiles to build, up to {jobsAtOnce} at a time");
+        if (options.All && jobs.Count > 1) observer.Info($"{jobs.Count} Layerfiles to build, up to {jobsAtOnce} at a time");
         await GraphScheduler.RunAsync(jobs, jobsAtOnce, async graphJob =>
         {
             var job = (BuildJob)graphJob;
