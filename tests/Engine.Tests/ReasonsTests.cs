@@ -31,7 +31,7 @@ public sealed class ReasonsTests : IDisposable
         Parent = parent,
         Inputs = Reasons.Inputs(unit),
         LayerId = "L",
-        ReadSetJson = ReadSet.Empty.ToJson(),
+        ReadSet = ReadSetCodec.Encode(ReadSet.Empty),
         Instruction = string.Join("\n", unit.Steps.Select(s => s.Instruction.Canonical)),
         Layerfile = "Layerfile",
         Created = DateTime.UtcNow,

@@ -24,8 +24,10 @@ public sealed record CacheEntry
     /// <summary>The snapshot layer taken after the step ran.</summary>
     public required string LayerId { get; init; }
 
-    /// <summary>The step's observations, as <c>Layer.Fs.Tracking.ReadSet.ToJson()</c> wrote them.</summary>
-    public required string ReadSetJson { get; init; }
+    /// <summary>The step's observations, encoded by <see cref="Fs.Tracking.ReadSetCodec"/> (compact, fast to decode).</summary>
+    public required byte[] ReadSet { get; init; }
+
+    public Fs.Tracking.ReadSet Observations() => Fs.Tracking.ReadSetCodec.Decode(ReadSet);
 
     /// <summary>The canonical instruction text(s) of the step, for <c>layer cache ls</c> and reports.</summary>
     public required string Instruction { get; init; }

@@ -34,11 +34,11 @@ public sealed class LiteDbCacheStore : ICacheStore
     internal static LiteDbCacheStore Open(Stream stream) => new(new LiteDatabase(stream, new BsonMapper()));
 
     public IReadOnlyList<CacheEntry> Candidates(string key) =>
-        _steps.Find(Query.EQ("key", key)).Select(FromDocument)
+        _steps.Find(Query.EQ("key", key)).Where(IsCurrent).Select(FromDocument)
             .OrderByDescending(e => e.LastUsed).ThenByDescending(e => e.Created).ToList();
 
     public IReadOnlyList<CacheEntry> WithParent(string parent) =>
-        _steps.Find(Query.EQ("parent", parent)).Select(FromDocument)
+        _steps.Find(Query.EQ("parent", parent)).Where(IsCurrent).Select(FromDocument)
             .OrderByDescending(e => e.LastUsed).ThenByDescending(e => e.Created).ToList();
 
     public void Add(CacheEntry entry) => _steps.Upsert(ToDocument(entry));
@@ -51,7 +51,10 @@ public sealed class LiteDbCacheStore : ICacheStore
         _steps.Update(document);
     }
 
-    public IReadOnlyList<CacheEntry> All() => _steps.FindAll().Select(FromDocument).OrderBy(e => e.Created).ToList();
+    public IReadOnlyList<CacheEntry> All() => _steps.FindAll().Where(IsCurrent).Select(FromDocument).OrderBy(e => e.Created).ToList();
+
+    /// <summary>Entries written before the read set became binary are never hits; pruning drops their layers.</summary>
+    private static bool IsCurrent(BsonDocument d) => d["readset"].IsBinary;
 
     public void Remove(IEnumerable<string> ids)
     {
@@ -67,7 +70,7 @@ public sealed class LiteDbCacheStore : ICacheStore
         ["parent"] = e.Parent,
         ["inputs"] = e.Inputs,
         ["layer"] = e.LayerId,
-        ["reads"] = e.ReadSetJson,
+        ["readset"] = e.ReadSet,
         ["instruction"] = e.Instruction,
         ["layerfile"] = e.Layerfile,
         ["line"] = e.Line,
@@ -83,7 +86,7 @@ public sealed class LiteDbCacheStore : ICacheStore
         Parent = d["parent"].AsString,
         Inputs = d["inputs"].AsString,
         LayerId = d["layer"].AsString,
-        ReadSetJson = d["reads"].AsString,
+        ReadSet = d["readset"].AsBinary,
         Instruction = d["instruction"].AsString,
         Layerfile = d["layerfile"].AsString,
         Line = d["line"].AsInt32,

@@ -29,6 +29,7 @@ public static class Builder
         using var session = new BuildSession(options, observer, root);
         using var mirrors = new WorkspaceMirrors(session);
         var imageLock = new Lock();
+        var finished = 0;
         var jobsAtOnce = options.Jobs ?? GraphScheduler.DefaultJobs();
         if (options.All && jobs.Count > 1) observer.Info($"{jobs.Count} Layerfiles to build, up to {jobsAtOnce} at a time");
         await GraphScheduler.RunAsync(jobs, jobsAtOnce, async graphJob =>
@@ -41,12 +42,14 @@ public static class Builder
             report.MemoryMiB = job.Plan.MemoryMiB;
             job.Report = report;
             job.Final = final;
+            if (options.All) observer.Info($"graph: {Interlocked.Increment(ref finished)} of {jobs.Count} Layerfiles done ({job.Name} {report.Status})");
             return report.Status == "succeeded";
         }, (graphJob, blocker) =>
         {
             var job = (BuildJob)graphJob;
             var why = $"{blocker.Name} {(((BuildJob)blocker).Report?.Status == "failed" ? "failed" : "did not run")}";
             job.Report = NotRun(job.Plan, why);
+            Interlocked.Increment(ref finished);
             observer.Info($"{job.Name}: not run ({why})");
         }, cancellationToken);
 

@@ -56,7 +56,7 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
             }
 
             session.Store.Touch(hit.Id, DateTime.UtcNow);
-            var reads = ReadSet.FromJson(hit.ReadSetJson).Observations.Select(o => o.Path).Distinct().ToList();
+            var reads = hit.Observations().Observations.Select(o => o.Path).Distinct().ToList();
             foreach (var step in reports[first])
             {
                 step.Status = StepStatus.Cached;
@@ -170,7 +170,7 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
                     Parent = parent,
                     Inputs = Reasons.Inputs(unit),
                     LayerId = layer,
-                    ReadSetJson = readSet.ToJson(),
+                    ReadSet = ReadSetCodec.Encode(readSet),
                     Instruction = string.Join("\n", unit.Steps.Select(s => s.Instruction.Canonical)),
                     Layerfile = plan.Layerfile,
                     Line = unit.Line,
@@ -213,7 +213,7 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
                 continue;
             }
 
-            var result = ReadSetValidator.Validate(session.RepositoryRoot, ReadSet.FromJson(candidate.ReadSetJson), session.Hashes, stopAtFirst: true);
+            var result = ReadSetValidator.Validate(session.RepositoryRoot, candidate.Observations(), session.Hashes, stopAtFirst: true);
             if (result.Holds) return (candidate, "");
             reason ??= Reasons.ForMismatch(result.Mismatches[0]);
         }
