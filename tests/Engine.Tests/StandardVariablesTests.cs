@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Diagnostics;
 using Layer.Engine.Keys;
 using Layer.Engine.Planning;
 using Layer.Parser;
@@ -9,32 +8,23 @@ namespace Layer.Engine.Tests;
 /// <summary>The standard variables from a real git checkout, and how the planner uses them (SKIP yes, keys no).</summary>
 public sealed class StandardVariablesTests : IDisposable
 {
-    private readonly DirectoryInfo _repo = Directory.CreateTempSubdirectory("layer-stdvars-");
+    private readonly TempRepository _repo = new("layer-stdvars-");
 
-    public void Dispose() => _repo.Delete(recursive: true);
+    public void Dispose() => _repo.Dispose();
 
-    private string Git(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("git") { WorkingDirectory = _repo.FullName, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "-c", "user.name=t", "-c", "user.email=t@example.com" }.Concat(arguments)) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, process.StandardError.ReadToEnd());
-        return output.Trim();
-    }
+    private string Git(params string[] arguments) => _repo.Git(arguments);
 
     [Fact]
     public void Read_from_the_checkout_branch_commit_tag_title_and_origin()
     {
         Git("init", "-q", "-b", "feature/x");
-        File.WriteAllText(Path.Combine(_repo.FullName, "a"), "a");
+        File.WriteAllText(Path.Combine(_repo.Root, "a"), "a");
         Git("add", "a");
         Git("commit", "-qm", "Add the thing");
         Git("tag", "-a", "v1.2.3", "-m", "release"); // describe (without --tags) names annotated tags only, as webapp.io runs it
         Git("remote", "add", "origin", "git@github.com:acme/rocket.git");
 
-        var variables = StandardVariables.FromCheckout(_repo.FullName, "runner-7");
+        var variables = StandardVariables.FromCheckout(_repo.Root, "runner-7");
         var commit = Git("rev-parse", "HEAD");
         Assert.Equal(commit, variables["GIT_COMMIT"]);
         Assert.StartsWith(variables["GIT_SHORT_COMMIT"], commit);
@@ -50,7 +40,7 @@ public sealed class StandardVariablesTests : IDisposable
     [Fact]
     public void Outside_git_only_the_flags_runner_and_folder_name()
     {
-        var variables = StandardVariables.FromCheckout(_repo.FullName, "r");
+        var variables = StandardVariables.FromCheckout(_repo.Root, "r");
         Assert.False(variables.ContainsKey("GIT_COMMIT"));
         Assert.Equal(_repo.Name, variables["REPOSITORY_NAME"]);
         Assert.Equal("true", variables["CI"]);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Layer.Engine.Reporting;
 using Layer.Engine.Running;
 
@@ -8,28 +7,19 @@ namespace Layer.Engine.Tests.EndToEnd;
 public sealed class BackgroundAndStandardVariablesTests : IDisposable
 {
     private const string CacheRoot = "/var/lib/layer-test";
-    private readonly DirectoryInfo _repo = Directory.CreateTempSubdirectory("layer-e2e-bg-");
+    private readonly TempRepository _repo = new("layer-e2e-bg-");
     private readonly string _token = Guid.NewGuid().ToString("N");
 
-    public void Dispose() => _repo.Delete(recursive: true);
+    public void Dispose() => _repo.Dispose();
 
-    private void Write(string path, string text) => File.WriteAllText(Path.Combine(_repo.FullName, path), text);
+    private void Write(string path, string text) => _repo.Write(path, text);
 
-    private string Git(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("git") { WorkingDirectory = _repo.FullName, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "-c", "user.name=t", "-c", "user.email=t@example.com" }.Concat(arguments)) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, process.StandardError.ReadToEnd());
-        return output.Trim();
-    }
+    private string Git(params string[] arguments) => _repo.Git(arguments);
 
     private async Task<(BuildReport Report, RecordingObserver Observer)> Run()
     {
         var observer = new RecordingObserver();
-        var report = await Builder.RunAsync(new BuildOptions { Path = _repo.FullName, CacheDirectory = CacheRoot, HostEnvironment = _ => null }, observer);
+        var report = await Builder.RunAsync(new BuildOptions { Path = _repo.Root, CacheDirectory = CacheRoot, HostEnvironment = _ => null }, observer);
         Assert.True(report.Succeeded, string.Join("\n", report.Layerfiles.Select(l => l.Error)) + "\n" + observer.AllOutput + "\n" + string.Join("\n", observer.Messages));
         return (report, observer);
     }

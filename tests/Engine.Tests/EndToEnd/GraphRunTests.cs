@@ -7,21 +7,16 @@ namespace Layer.Engine.Tests.EndToEnd;
 public sealed class GraphRunTests : IDisposable
 {
     private const string CacheRoot = "/var/lib/layer-test";
-    private readonly DirectoryInfo _repo = Directory.CreateTempSubdirectory("layer-e2e-all-");
+    private readonly TempRepository _repo = new("layer-e2e-all-");
     private readonly string _token = Guid.NewGuid().ToString("N");
 
-    public void Dispose() => _repo.Delete(recursive: true);
+    public void Dispose() => _repo.Dispose();
 
-    private void Write(string path, string text)
-    {
-        var full = Path.Combine(_repo.FullName, path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        File.WriteAllText(full, text);
-    }
+    private void Write(string path, string text) => _repo.Write(path, text);
 
     private Task<BuildReport> RunAll(RecordingObserver observer) => Builder.RunAsync(new BuildOptions
     {
-        Path = _repo.FullName,
+        Path = _repo.Root,
         All = true,
         Jobs = 2,
         CacheDirectory = CacheRoot,
@@ -33,7 +28,7 @@ public sealed class GraphRunTests : IDisposable
     [HostFact(Needs.Root, Needs.Fuse, Needs.Libvirt)]
     public async Task Base_once_split_three_ways_wait_after_every_copy_and_a_failure_stops_only_what_needs_it()
     {
-        Directory.CreateDirectory(Path.Combine(_repo.FullName, ".git"));
+        Directory.CreateDirectory(Path.Combine(_repo.Root, ".git"));
         Write("base/Layerfile", $"FROM vm/busybox\nENV RUN_ID={_token}\nRUN echo base-tool > /tool\n");
         Write("tests/Layerfile",
             "FROM /base\nCOPY . /t\nSPLIT 3\n" +
