@@ -75,25 +75,33 @@ internal static class RunCommand
     private static async Task<int> RunAsync(BuildOptions options, string? reportPath, CancellationToken cancellationToken)
     {
         var observer = new ConsoleBuildObserver(Console.Out, !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null, prefixed: options.All);
+        using var interruption = new Interruption(cancellationToken);
+        cancellationToken = interruption.Token;
         try
         {
             HostSetup.Ensure();
             var report = await Builder.RunAsync(options, observer, cancellationToken);
             observer.Summary(report);
             if (reportPath is not null) report.WriteTo(reportPath);
+            if (interruption.Requested) return Interrupted();
             if (report.Succeeded) return 0;
             var failed = report.Layerfiles.SelectMany(l => l.Steps).FirstOrDefault(s => s.ExitCode is not null);
             return failed?.ExitCode is { } code and > 0 and < 256 ? code : 1;
+        }
+        catch (Exception) when (interruption.Requested)
+        {
+            return Interrupted();
         }
         catch (Exception e) when (e is BuildException or ImageBuildException or FuseMountException or LibvirtException or GuestFailedException or HostSetupException)
         {
             Console.Error.WriteLine($"layer run: {e.Message}");
             return 1;
         }
-        catch (OperationCanceledException)
-        {
-            Console.Error.WriteLine("layer run: interrupted; this run's VMs were destroyed and the workspace unmounted");
-            return 130;
-        }
+    }
+
+    private static int Interrupted()
+    {
+        Console.Error.WriteLine("layer run: interrupted; this run's VMs were destroyed and the workspace unmounted; finished steps stay cached");
+        return 130;
     }
 }

@@ -32,9 +32,45 @@ internal sealed class RunDirectory
         var runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         var path = System.IO.Path.Combine(cache.Runs, "layer-" + runId);
         Directory.CreateDirectory(System.IO.Path.Combine(path, OverlayMarkers));
-        File.SetUnixFileMode(path, CacheDirectory.ReachableByQemu);
+        CloseToOthers(path);
         File.WriteAllText(System.IO.Path.Combine(path, OwnerFile), $"{Environment.ProcessId} {StartTime(Environment.ProcessId)}\n");
         return new RunDirectory(runId, path);
+    }
+
+    /// <summary>
+    /// root:QEMU's group, 0750. QEMU reaches its sockets and the workspace mirror mounted here; nobody
+    /// else does. The mirror serves files QEMU could not read on the host, and it lets the kernel cache
+    /// lookups within a step only when no other user can reach its mountpoint. Without a known QEMU
+    /// group (or not root), the folder stays open as the rest of the cache is.
+    /// </summary>
+    private static void CloseToOthers(string path)
+    {
+        if (Interop.Libc.geteuid() == 0 && QemuGroup() is { } gid && Interop.Libc.chown(path, 0, gid) == 0)
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+                                       UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+            return;
+        }
+
+        File.SetUnixFileMode(path, CacheDirectory.ReachableByQemu);
+    }
+
+    /// <summary>The primary group of the user libvirt runs QEMU as (Debian: libvirt-qemu, group kvm).</summary>
+    private static uint? QemuGroup()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/etc/passwd"))
+            {
+                var fields = line.Split(':');
+                if (fields.Length > 3 && fields[0] is "libvirt-qemu" or "qemu" && uint.TryParse(fields[3], out var gid)) return gid;
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return null;
     }
 
     /// <summary>Every run folder in the cache whose owning process is gone.</summary>
