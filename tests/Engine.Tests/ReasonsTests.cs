@@ -65,6 +65,13 @@ public sealed class ReasonsTests : IDisposable
         Assert.Equal("BUILD ENV MODE changed", Reasons.ForMissingKey(_store, "image", "Layerfile", FirstUnit("FROM vm/busybox\nBUILD ENV MODE\nRUN make\n", _ => "release")));
     }
 
+    [Fact]
+    public void A_listing_change_names_what_was_added_and_removed_when_known()
+    {
+        var listing = new Observation(ObservationKind.Listing, "src");
+        Assert.Equal("src/ listing changed (added: new.js)", Reasons.ForMismatch(new Mismatch(listing, "its entries changed") { Detail = "added: new.js" }));
+    }
+
     [Theory]
     [InlineData(ObservationKind.Content, "its content changed", "package.json changed")]
     [InlineData(ObservationKind.Content, "it no longer exists", "package.json was removed")]

@@ -11,7 +11,8 @@ public sealed class ReadSetCodecTests
     {
         var set = new ReadSet(
         [
-            new Observation(ObservationKind.Listing, ".") { Hash = Hash },
+            new Observation(ObservationKind.Listing, ".") { Hash = Hash, Names = "a\0b c\0ü" },
+            new Observation(ObservationKind.Listing, "empty") { Hash = Hash, Names = "" },
             new Observation(ObservationKind.Content, "src/a b/ü.txt") { Hash = Hash, Metadata = new FileMetadata(EntryType.File, 0x1A4, 123456789012, null) },
             new Observation(ObservationKind.Content, "src/a b/ü2.txt") { Hash = Hash, Metadata = new FileMetadata(EntryType.File, 0x1ED, 0, null), Unstable = true },
             new Observation(ObservationKind.Metadata, "src/link") { Metadata = new FileMetadata(EntryType.Symlink, 0x1FF, 7, "../x y") },

@@ -72,6 +72,34 @@ public sealed class ReadSetTests
     }
 
     [Fact]
+    public void A_changed_listing_says_which_names_were_added_and_removed()
+    {
+        var folder = Directory.CreateTempSubdirectory("layer-validate-listing-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(folder.FullName, "d"));
+            foreach (var name in new[] { "a", "b c", "gone" }) File.WriteAllText(Path.Combine(folder.FullName, "d", name), "");
+            Observation listing;
+            using (var root = Layer.Fs.Host.HostRoot.Open(folder.FullName))
+            {
+                Assert.Equal(0, root.TryReadDirectory("d", out var entries));
+                listing = new Observation(ObservationKind.Listing, "d") { Hash = ObservationHashing.ListingHash(entries), Names = ObservationHashing.ListingNames(entries) };
+            }
+
+            Assert.Equal("a\0b c\0gone", listing.Names);
+            Assert.True(ReadSetValidator.Validate(folder.FullName, new ReadSet([listing])).Holds);
+            File.Delete(Path.Combine(folder.FullName, "d", "gone"));
+            File.WriteAllText(Path.Combine(folder.FullName, "d", "new.js"), "");
+            var mismatch = Assert.Single(ReadSetValidator.Validate(folder.FullName, new ReadSet([listing])).Mismatches);
+            Assert.Equal("added: new.js; removed: gone", mismatch.Detail);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void An_empty_read_set_holds()
     {
         var folder = Directory.CreateTempSubdirectory("layer-validate-empty-");

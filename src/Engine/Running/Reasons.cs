@@ -81,7 +81,7 @@ internal static class Reasons
         {
             ObservationKind.Content => $"{path} changed",
             ObservationKind.Absent => $"{path} now exists",
-            ObservationKind.Listing => $"{(o.Path == "." ? "the repository root" : o.Path + "/")} listing changed",
+            ObservationKind.Listing => $"{(o.Path == "." ? "the repository root" : o.Path + "/")} listing changed" + (mismatch.Detail is null ? "" : $" ({mismatch.Detail})"),
             _ => $"{path}: {mismatch.Reason}",
         };
     }

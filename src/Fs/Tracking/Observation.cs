@@ -46,6 +46,13 @@ public sealed record Observation(ObservationKind Kind, string Path)
     /// <summary>Metadata, and for content the file's metadata when its bytes were hashed.</summary>
     public FileMetadata? Metadata { get; init; }
 
+    /// <summary>
+    /// Listing: the entry names, sorted and NUL-separated, so that a change can be explained ("added:
+    /// new.js"). Null for folders of more than <see cref="ObservationHashing.MaxListedNames"/> entries.
+    /// Never compared: <see cref="Hash"/> decides whether a listing still holds.
+    /// </summary>
+    public string? Names { get; init; }
+
     /// <summary>The file changed while the step had it open, or two sightings disagreed: never cache on it.</summary>
     public bool Unstable { get; init; }
 }

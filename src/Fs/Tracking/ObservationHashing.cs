@@ -74,6 +74,18 @@ internal static class ObservationHashing
         return hasher.Finalize().ToString();
     }
 
+    /// <summary>Listings larger than this keep their hash only.</summary>
+    public const int MaxListedNames = 4096;
+
+    /// <summary>A folder's entry names, sorted, NUL-separated (names that are not UTF-8 shown with U+FFFD); null past <see cref="MaxListedNames"/>.</summary>
+    public static string? ListingNames(IEnumerable<HostDirEntry> entries)
+    {
+        var names = entries.Where(e => !e.IsDotOrDotDot).Select(e => System.Text.Encoding.UTF8.GetString(e.Name)).ToList();
+        if (names.Count > MaxListedNames) return null;
+        names.Sort(StringComparer.Ordinal);
+        return string.Join('\0', names);
+    }
+
     /// <summary>The metadata record from a mode and size (stat's or fuse_attr's).</summary>
     public static FileMetadata Metadata(uint mode, ulong size, string? linkTarget)
     {

@@ -12,16 +12,17 @@ namespace Layer.Fs.Tracking;
 ///     shared:varint suffix:string     path = previous path[..shared] + suffix
 ///     [hash: 32 bytes]                BLAKE3, hex in the model
 ///     [type:u8 permissions:varint size:varint [target:string]]
+///     [names:string]                  a listing's entry names, NUL-separated
 ///   string = length:varint + UTF-8 bytes
 /// </code>
 /// Hashes are lowercase hex of 32 bytes everywhere in the model; anything else is kept as a string
-/// under flag 16, so no value can be lost in the round trip.
+/// under flag 16, so no value can be lost in the round trip. Flag 32: names follow.
 /// </summary>
 public static class ReadSetCodec
 {
     private static readonly byte[] Magic = "LRS1"u8.ToArray();
 
-    private const byte Unstable = 1, HasHash = 2, HasMetadata = 4, HasLink = 8, TextHash = 16;
+    private const byte Unstable = 1, HasHash = 2, HasMetadata = 4, HasLink = 8, TextHash = 16, HasNames = 32;
 
     public static byte[] Encode(ReadSet readSet)
     {
@@ -35,7 +36,8 @@ public static class ReadSetCodec
             var rawHash = o.Hash is { Length: 64 } h && Convert.FromHexString(h, hash, out _, out var written) == System.Buffers.OperationStatus.Done && written == 32 &&
                           string.Equals(h, Convert.ToHexStringLower(hash), StringComparison.Ordinal);
             var flags = (byte)((o.Unstable ? Unstable : 0) | (o.Hash is null ? 0 : rawHash ? HasHash : TextHash) |
-                               (o.Metadata is null ? 0 : HasMetadata) | (o.Metadata?.LinkTarget is null ? 0 : HasLink));
+                               (o.Metadata is null ? 0 : HasMetadata) | (o.Metadata?.LinkTarget is null ? 0 : HasLink) |
+                               (o.Names is null ? 0 : HasNames));
             output.Add((byte)o.Kind);
             output.Add(flags);
             var shared = SharedPrefix(previous, o.Path);
@@ -51,6 +53,8 @@ public static class ReadSetCodec
                 WriteVarint(output, (ulong)m.Size);
                 if (m.LinkTarget is not null) WriteString(output, m.LinkTarget);
             }
+
+            if (o.Names is not null) WriteString(output, o.Names);
         }
 
         return output.ToArray();
@@ -92,7 +96,8 @@ public static class ReadSetCodec
                 metadata = new FileMetadata(type, permissions, size, target);
             }
 
-            observations.Add(new Observation(kind, path) { Hash = hash, Metadata = metadata, Unstable = (flags & Unstable) != 0 });
+            var names = (flags & HasNames) != 0 ? ReadString(bytes, ref position) : null;
+            observations.Add(new Observation(kind, path) { Hash = hash, Metadata = metadata, Names = names, Unstable = (flags & Unstable) != 0 });
         }
 
         if (position != bytes.Length) throw new FormatException("trailing bytes after a read set");

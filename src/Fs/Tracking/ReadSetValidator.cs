@@ -16,7 +16,11 @@ public interface IContentHashCache
 }
 
 /// <summary>An observation that no longer holds, and why, in words for the build report.</summary>
-public sealed record Mismatch(Observation Observation, string Reason);
+public sealed record Mismatch(Observation Observation, string Reason)
+{
+    /// <summary>For a listing whose names were kept: what was added and removed, e.g. "added: new.js".</summary>
+    public string? Detail { get; init; }
+}
 
 public sealed record ValidationResult(IReadOnlyList<Mismatch> Mismatches)
 {
@@ -51,7 +55,10 @@ public static class ReadSetValidator
                 var observation = observations[i];
                 var reason = observation.Unstable ? "the file changed while the step was reading it" : Check(root, observation, cache);
                 if (reason is null) continue;
-                found[i] = new Mismatch(observation, reason);
+                found[i] = new Mismatch(observation, reason)
+                {
+                    Detail = observation.Kind == ObservationKind.Listing && !observation.Unstable ? ListingDetail(root, observation) : null,
+                };
                 if (stopAtFirst) Volatile.Write(ref stop, 1);
             }
         });
@@ -119,6 +126,23 @@ public static class ReadSetValidator
             default:
                 return $"unknown observation kind {observation.Kind}";
         }
+    }
+
+    /// <summary>What changed in a listing, when the read set kept its names.</summary>
+    private static string? ListingDetail(HostRoot root, Observation observation)
+    {
+        if (observation.Names is null || root.TryReadDirectory(ObservationHashing.RelativePath(observation.Path), out var entries) != 0) return null;
+        var now = ObservationHashing.ListingNames(entries);
+        if (now is null) return null;
+        var before = observation.Names.Length == 0 ? [] : observation.Names.Split('\0');
+        var after = now.Length == 0 ? [] : now.Split('\0');
+        var added = after.Except(before, StringComparer.Ordinal).ToList();
+        var removed = before.Except(after, StringComparer.Ordinal).ToList();
+        static string List(List<string> names) => string.Join(", ", names.Take(5)) + (names.Count > 5 ? $" and {names.Count - 5} more" : "");
+        var parts = new List<string>();
+        if (added.Count > 0) parts.Add("added: " + List(added));
+        if (removed.Count > 0) parts.Add("removed: " + List(removed));
+        return parts.Count == 0 ? "an entry changed type" : string.Join("; ", parts);
     }
 
     private static string Gone(int error) => error == Errno.ENOENT ? "it no longer exists" : $"cannot be read now: {Io.Describe(error)}";

@@ -145,6 +145,7 @@ internal sealed class TrackingOperations : IFuseOperations
             _tracker.Record(epoch, new Observation(ObservationKind.Listing, ObservationHashing.ObservedPath(directory.Path))
             {
                 Hash = ObservationHashing.ListingHash(directory.Entries),
+                Names = ObservationHashing.ListingNames(directory.Entries),
             });
         }
 

@@ -108,7 +108,7 @@ public sealed class CoreScenarioTests : IDisposable
         Write("sub/two", "2");
         var (listing, _) = await Run();
         Assert.Equal([C, C, C, C, R, R, R, R], Statuses(listing));
-        Assert.Equal("sub/ listing changed", Step(listing, 10).Reason);
+        Assert.Equal("sub/ listing changed (added: two)", Step(listing, 10).Reason);
 
         Write("Layerfile", Layerfile(lsCommand: "ls -a sub"));
         var (instruction, _) = await Run();
