@@ -64,7 +64,7 @@ internal sealed class BuildSession : IDisposable
         {
             HostRoot = RepositoryRoot,
             Mountpoint = mountpoint,
-            AllowedUid = QemuUser.Uid(),
+            AllowedUid = QemuAccount.Find()?.Uid,
             Log = message => Observer.Info("fs: " + message),
         });
         return _mirror;
@@ -90,26 +90,5 @@ internal sealed class BuildSession : IDisposable
         {
             // Still busy or already gone: the next run's reaper takes care of it.
         }
-    }
-}
-
-/// <summary>The uid QEMU runs as under libvirt (Debian: libvirt-qemu), read from /etc/passwd.</summary>
-internal static class QemuUser
-{
-    public static uint? Uid()
-    {
-        try
-        {
-            foreach (var line in File.ReadLines("/etc/passwd"))
-            {
-                var fields = line.Split(':');
-                if (fields.Length > 2 && fields[0] is "libvirt-qemu" or "qemu" && uint.TryParse(fields[2], out var uid)) return uid;
-            }
-        }
-        catch (IOException)
-        {
-        }
-
-        return null;
     }
 }

@@ -32,7 +32,7 @@ internal sealed class WorkspaceMirrors(BuildSession session) : IDisposable
             {
                 HostRoot = session.RepositoryRoot,
                 Mountpoint = mountpoint,
-                AllowedUid = QemuUser.Uid(),
+                AllowedUid = Layer.Vm.Host.QemuAccount.Find()?.Uid,
                 Log = message => session.Observer.Info("fs: " + message),
             });
             _extra.Add(mirror);

@@ -45,7 +45,7 @@ internal sealed class RunDirectory
     /// </summary>
     private static void CloseToOthers(string path)
     {
-        if (Interop.Libc.geteuid() == 0 && QemuGroup() is { } gid && Interop.Libc.chown(path, 0, gid) == 0)
+        if (Interop.Libc.geteuid() == 0 && QemuAccount.Find() is { } qemu && Interop.Libc.chown(path, 0, qemu.Gid) == 0)
         {
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
                                        UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
@@ -53,24 +53,6 @@ internal sealed class RunDirectory
         }
 
         File.SetUnixFileMode(path, CacheDirectory.ReachableByQemu);
-    }
-
-    /// <summary>The primary group of the user libvirt runs QEMU as (Debian: libvirt-qemu, group kvm).</summary>
-    private static uint? QemuGroup()
-    {
-        try
-        {
-            foreach (var line in File.ReadLines("/etc/passwd"))
-            {
-                var fields = line.Split(':');
-                if (fields.Length > 3 && fields[0] is "libvirt-qemu" or "qemu" && uint.TryParse(fields[3], out var gid)) return gid;
-            }
-        }
-        catch (IOException)
-        {
-        }
-
-        return null;
     }
 
     /// <summary>Every run folder in the cache whose owning process is gone.</summary>
