@@ -43,4 +43,23 @@ public sealed class SnapshotTests(BusyboxMachineFixture vm)
         Assert.Equal(second, vm.Machine.ParentLayerId);
         Assert.Equal((0, "later\n"), await Sh(vm.Machine, "cat /data/marker"));
     }
+
+    [HostFact(Needs.Root, Needs.Libvirt)]
+    public async Task A_machine_boots_on_a_layer_deeper_than_the_flattening_depth_and_sees_every_generation()
+    {
+        // Build a chain past LayerStore.MaxDepth on a machine of its own, one file per generation.
+        using var deep = await vm.Host.BootAsync(BootSource.Image("vm/busybox"), new MachineSpec { MemoryMiB = 512 });
+        string last = "";
+        for (var generation = 0; generation <= Layer.Vm.Disks.LayerStore.MaxDepth; generation++)
+        {
+            Assert.Equal(0, (await Sh(deep, $"mkdir -p /gen && echo {generation} > /gen/{generation}")).Exit);
+            last = await deep.SnapshotAsync();
+        }
+
+        // Booting the deepest layer goes through a flattened copy; every generation's file is there.
+        using var restored = await vm.Host.BootAsync(BootSource.Layer(last), new MachineSpec { MemoryMiB = 512 });
+        var expected = string.Concat(Enumerable.Range(0, Layer.Vm.Disks.LayerStore.MaxDepth + 1).Select(g => $"{g}\n"));
+        Assert.Equal((0, expected), await Sh(restored, $"for g in $(seq 0 {Layer.Vm.Disks.LayerStore.MaxDepth}); do cat /gen/$g; done"));
+        Assert.NotEqual(last, restored.ParentLayerId);
+    }
 }
