@@ -12,6 +12,25 @@ internal sealed class TestMirror : IDisposable
     public const uint QemuUid = 64055; // libvirt-qemu on these machines (`id libvirt-qemu`)
     public const uint OtherUid = 65534; // nobody
 
+    private const string Root = "/run/layer/tests";
+
+    /// <summary>
+    /// Once per test run, as the engine does for its run folders: a test host killed mid-test (a
+    /// timeout, Ctrl-C) leaves its mounts stale (ENOTCONN) and its folders behind; clear both.
+    /// </summary>
+    private static readonly Lazy<bool> LeftoversReaped = new(() =>
+    {
+        if (!Directory.Exists(Root)) return true;
+        StaleMounts.CleanUnder(Root);
+        var live = StaleMounts.ReadMountInfo().Select(m => m.Mountpoint).ToHashSet();
+        foreach (var folder in Directory.GetDirectories(Root))
+        {
+            if (!live.Any(m => m.StartsWith(folder + "/", StringComparison.Ordinal))) Directory.Delete(folder, recursive: true);
+        }
+
+        return true;
+    });
+
     private TestMirror(string baseDirectory)
     {
         Base = baseDirectory;
@@ -34,7 +53,8 @@ internal sealed class TestMirror : IDisposable
     /// mirror's own access decision is what the uid tests see, and the kernel caches nothing.</param>
     public static TestMirror Create(Action<string>? populate = null, uint? allowedUid = QemuUid, bool mount = true, int cacheMilliseconds = 0, bool closedToOthers = false)
     {
-        var directory = $"/run/layer/tests/{Guid.NewGuid():N}";
+        _ = LeftoversReaped.Value;
+        var directory = $"{Root}/{Guid.NewGuid():N}";
         Directory.CreateDirectory(directory);
         File.SetUnixFileMode(directory, closedToOthers ? (UnixFileMode)0x1C0 : (UnixFileMode)0x1ED);
         var mirror = new TestMirror(directory);
