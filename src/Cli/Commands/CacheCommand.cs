@@ -33,7 +33,7 @@ internal static class CacheCommand
         return command;
     }
 
-    private static ICacheStore OpenStore(CacheDirectory cache) => LiteDbCacheStore.Open(Path.Combine(cache.Root, "index.db"));
+    private static ICacheStore OpenStore(CacheDirectory cache) => LiteDbCacheStore.OpenIn(cache);
 
     private static int List()
     {
@@ -67,7 +67,7 @@ internal static class CacheCommand
         {
             ("base images", Folder(cache.Images)),
             ($"snapshot layers ({layers.Count})", layers.Sum(l => l.Bytes)),
-            ("index", File.Exists(Path.Combine(cache.Root, "index.db")) ? new FileInfo(Path.Combine(cache.Root, "index.db")).Length : 0),
+            ("index", File.Exists(LiteDbCacheStore.PathIn(cache)) ? new FileInfo(LiteDbCacheStore.PathIn(cache)).Length : 0),
         };
         foreach (var (name, bytes) in rows) Console.WriteLine($"{Size(bytes),10}  {name}");
         Console.WriteLine($"{Size(rows.Sum(r => r.Bytes)),10}  total in {cache.Root}");

@@ -30,6 +30,12 @@ public sealed class LiteDbCacheStore : ICacheStore
         return new LiteDbCacheStore(new LiteDatabase(connection, new BsonMapper()));
     }
 
+    /// <summary>Where a cache folder keeps its index.</summary>
+    public static string PathIn(Vm.Host.CacheDirectory cache) => Path.Combine(cache.Root, "index.db");
+
+    /// <summary>Opens (or creates) the index of a cache folder.</summary>
+    public static LiteDbCacheStore OpenIn(Vm.Host.CacheDirectory cache) => Open(PathIn(cache));
+
     /// <summary>A store on a stream (tests).</summary>
     internal static LiteDbCacheStore Open(Stream stream) => new(new LiteDatabase(stream, new BsonMapper()));
 

@@ -25,13 +25,11 @@ internal sealed class BuildSession : IDisposable
         Directory.CreateDirectory(Cache.Root);
         // A killed run may have left its workspace mount behind (ENOTCONN): clear it before anything walks there.
         Fs.Mounting.StaleMounts.CleanUnder(Cache.Runs);
-        Store = LiteDbCacheStore.Open(IndexPath(Cache));
+        Store = LiteDbCacheStore.OpenIn(Cache);
         Hashes = StatHashCache.Load(Path.Combine(Cache.Root, "stathash"), repositoryRoot);
         Images = new ImageStore(Cache);
         _vm = new Lazy<VmHost>(() => VmHost.Open(options.LibvirtUri, Cache, observer.Info));
     }
-
-    public static string IndexPath(CacheDirectory cache) => Path.Combine(cache.Root, "index.db");
 
     public BuildOptions Options { get; }
 
@@ -50,8 +48,7 @@ internal sealed class BuildSession : IDisposable
     public VmHost Vm() => _vm.Value;
 
     /// <summary>Whether a cached entry's layer is still on disk (pruning removes layers, not always entries first).</summary>
-    public bool LayerExists(string layerId) =>
-        File.Exists(Path.Combine(Cache.Layers, layerId + ".json")) && File.Exists(Path.Combine(Cache.Layers, layerId + ".qcow2"));
+    public bool LayerExists(string layerId) => Layer.Vm.Disks.LayerCatalog.Exists(Cache, layerId);
 
     /// <summary>The repository mirrored through our FUSE filesystem, mounted on first use.</summary>
     public MirrorMount Mirror()

@@ -38,6 +38,13 @@ public static class LayerCatalog
         return records;
     }
 
+    /// <summary>Whether a committed layer is there whole: its metadata and its disk (pruning may have taken either).</summary>
+    public static bool Exists(CacheDirectory cache, string id)
+    {
+        var layers = new LayerStore(cache);
+        return layers.Find(id) is not null && File.Exists(layers.PathOf(id));
+    }
+
     /// <summary>Deletes a committed layer: metadata first (so it is never half there), then its disk and alias.</summary>
     public static void Delete(CacheDirectory cache, string id)
     {
