@@ -13,26 +13,15 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var path = new Argument<string>("path")
-        {
-            Description = "A Layerfile, or a folder holding one (default: the current folder)",
-            Arity = ArgumentArity.ZeroOrOne,
-            DefaultValueFactory = _ => ".",
-        };
+        var build = new BuildArguments();
         var report = new Option<string?>("--report") { Description = "Write a JSON report of every step (status, reason, time, reads) to this file" };
         var noCache = new Option<bool>("--no-cache") { Description = "Run every step, ignoring cached snapshots (results are still recorded)" };
-        var env = new Option<string[]>("--env", "-e")
-        {
-            Description = "KEY=VALUE for BUILD ENV (wins over the host environment); repeatable",
-            AllowMultipleArgumentsPerToken = false,
-        };
         var all = new Option<bool>("--all")
         {
             Description = "Build every Layerfile under PATH (a folder; default: the current one) and those they need, as one graph: " +
                           "a parent once for all its children, WAIT in order, independent Layerfiles in parallel",
         };
         var jobs = new Option<int?>("--jobs", "-j") { Description = "Layerfiles (and SPLIT copies) built at once (default: from cores and free memory)" };
-        var connect = new Option<string?>("--connect") { Description = "libvirt URI (default: LAYER_LIBVIRT_URI, else qemu:///system)" };
         var command = new Command(
             "run",
             "Build a Layerfile inside real VMs. Each step runs with the workspace shared through Layer's FUSE\n" +
@@ -40,36 +29,18 @@ internal static class RunCommand
             "A step whose reads still hold (same bytes, same names, same absent files) is skipped and its\n" +
             "snapshot restored. Every step that runs says why. Exit code: 0 on success, the failed step's\n" +
             "exit code otherwise (1 for other errors). As root, installs what it needs first (scripts/host-setup).");
-        command.Arguments.Add(path);
+        build.AddTo(command);
         command.Options.Add(report);
         command.Options.Add(noCache);
-        command.Options.Add(env);
-        command.Options.Add(connect);
         command.Options.Add(all);
         command.Options.Add(jobs);
-        command.SetAction((result, cancellationToken) => RunAsync(new BuildOptions
+        command.SetAction((result, cancellationToken) => RunAsync(build.Options(result) with
         {
-            Path = result.GetValue(path) ?? ".",
             NoCache = result.GetValue(noCache),
-            Environment = ParseEnv(result.GetValue(env) ?? []),
-            LibvirtUri = result.GetValue(connect),
             All = result.GetValue(all),
             Jobs = result.GetValue(jobs),
         }, result.GetValue(report), cancellationToken));
         return command;
-    }
-
-    internal static Dictionary<string, string> ParseEnv(string[] pairs)
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var pair in pairs)
-        {
-            var equals = pair.IndexOf('=');
-            if (equals <= 0) throw new BuildException($"--env {pair}: expected KEY=VALUE");
-            result[pair[..equals]] = pair[(equals + 1)..];
-        }
-
-        return result;
     }
 
     private static async Task<int> RunAsync(BuildOptions options, string? reportPath, CancellationToken cancellationToken)

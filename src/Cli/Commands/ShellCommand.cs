@@ -24,20 +24,9 @@ internal static class ShellCommand
 
     public static Command Create()
     {
-        var path = new Argument<string>("path")
-        {
-            Description = "A Layerfile, or a folder holding one (default: the current folder)",
-            Arity = ArgumentArity.ZeroOrOne,
-            DefaultValueFactory = _ => ".",
-        };
+        var build = new BuildArguments();
         var commandLine = new Option<string?>("--command", "-c") { Description = "Run this command line (bash -c, sh -c without bash) instead of an interactive shell" };
         var memory = new Option<int?>("--memory") { Description = "The machine's memory in MiB (default: the Layerfile's MEMORY, else 1024)" };
-        var env = new Option<string[]>("--env", "-e")
-        {
-            Description = "KEY=VALUE for BUILD ENV (wins over the host environment); repeatable",
-            AllowMultipleArgumentsPerToken = false,
-        };
-        var connect = new Option<string?>("--connect") { Description = "libvirt URI (default: LAYER_LIBVIRT_URI, else qemu:///system)" };
         var command = new Command(
             "shell",
             "Build a Layerfile (as `layer run` does, cached steps skipped), boot its final snapshot with the\n" +
@@ -46,17 +35,11 @@ internal static class ShellCommand
             "input is the shell's script, e.g. `echo 'make test' | layer shell`. Build progress goes to\n" +
             "stderr. Exit code: the shell's, or the failed step's when the build fails. Nothing done in the\n" +
             "shell is cached.");
-        command.Arguments.Add(path);
+        build.AddTo(command);
         command.Options.Add(commandLine);
         command.Options.Add(memory);
-        command.Options.Add(env);
-        command.Options.Add(connect);
-        command.SetAction((result, cancellationToken) => RunAsync(new BuildOptions
-        {
-            Path = result.GetValue(path) ?? ".",
-            Environment = RunCommand.ParseEnv(result.GetValue(env) ?? []),
-            LibvirtUri = result.GetValue(connect),
-        }, result.GetValue(commandLine), result.GetValue(memory), cancellationToken));
+        command.SetAction((result, cancellationToken) =>
+            RunAsync(build.Options(result), result.GetValue(commandLine), result.GetValue(memory), cancellationToken));
         return command;
     }
 
