@@ -67,6 +67,20 @@ public sealed class DomainXmlTests
     }
 
     [Fact]
+    public void Attaches_a_cache_disk_only_when_asked_as_raw_with_its_serial_and_out_of_snapshots()
+    {
+        Assert.Single(XDocument.Parse(DomainXml.Build(Spec())).XPathSelectElements("/domain/devices/disk"));
+
+        var xml = XDocument.Parse(DomainXml.Build(Spec() with { CacheDiskPath = "/var/lib/layer/caches/abc.img" }));
+        Assert.Equal("/var/lib/layer/layers/x.qcow2", Value(xml, "/domain/devices/disk[target/@dev='vda']/source/@file"));
+        Assert.Equal("/var/lib/layer/caches/abc.img", Value(xml, "/domain/devices/disk[target/@dev='vdb']/source/@file"));
+        Assert.Equal("raw", Value(xml, "/domain/devices/disk[target/@dev='vdb']/driver/@type"));
+        Assert.Equal("no", Value(xml, "/domain/devices/disk[target/@dev='vdb']/@snapshot"));
+        Assert.Equal(DomainXml.CacheDiskSerial, Value(xml, "/domain/devices/disk[target/@dev='vdb']/serial"));
+        Assert.Null(Value(xml, "/domain/devices/disk[target/@dev='vda']/@snapshot"));
+    }
+
+    [Fact]
     public void A_disk_only_snapshot_moves_vda_to_the_named_overlay()
     {
         var xml = XDocument.Parse(DomainXml.DiskOnlySnapshot("s1", "/var/lib/layer/layers/next.qcow2"));

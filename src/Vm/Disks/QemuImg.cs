@@ -17,4 +17,12 @@ internal static class QemuImg
     /// </summary>
     public static void Convert(string sourcePath, string sourceFormat, string destinationPath) =>
         HostCommand.Run(Tool, ["convert", "-q", "-f", sourceFormat, "-O", "qcow2", sourcePath, destinationPath]);
+
+    /// <summary>The bytes an image really takes on the host disk (a sparse file takes less than its size).</summary>
+    public static long AllocatedBytes(string path)
+    {
+        var json = HostCommand.Run(Tool, ["info", "-U", "--output=json", "-f", "raw", path]);
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return document.RootElement.TryGetProperty("actual-size", out var size) ? size.GetInt64() : new FileInfo(path).Length;
+    }
 }

@@ -17,6 +17,9 @@ internal static class DomainXml
     /// <summary>The guest sees its root disk as /dev/vda.</summary>
     public const string DiskTarget = "vda";
 
+    /// <summary>Serial of the cache disk: the guest finds it as the vdX whose /sys/block/vdX/serial says this.</summary>
+    public const string CacheDiskSerial = "layer-cache";
+
     public static string Build(DomainSpec spec)
     {
         var devices = new XElement("devices");
@@ -29,12 +32,32 @@ internal static class DomainXml
                 new XElement("target", new XAttribute("dev", DiskTarget), new XAttribute("bus", "virtio"))));
         }
 
+        if (spec.CacheDiskPath is not null)
+        {
+            // snapshot='no': disk-only snapshots (which list only the root disk) leave it alone, so a layer
+            // never holds cache contents and the file is never turned into an overlay chain.
+            devices.Add(new XElement("disk", new XAttribute("type", "file"), new XAttribute("device", "disk"), new XAttribute("snapshot", "no"),
+                new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", "raw"),
+                    new XAttribute("cache", "writeback"), new XAttribute("discard", "unmap")),
+                new XElement("source", new XAttribute("file", spec.CacheDiskPath)),
+                new XElement("target", new XAttribute("dev", "vdb"), new XAttribute("bus", "virtio")),
+                new XElement("serial", CacheDiskSerial)));
+        }
+
         if (spec.WorkspaceFolder is not null)
         {
             // passthrough: QEMU opens host files as its own user, which the FUSE mirror allows.
             devices.Add(new XElement("filesystem", new XAttribute("type", "mount"), new XAttribute("accessmode", "passthrough"),
                 new XElement("source", new XAttribute("dir", spec.WorkspaceFolder)),
                 new XElement("target", new XAttribute("dir", WorkspaceTag)),
+                new XElement("readonly")));
+        }
+
+        foreach (var share in spec.ExtraShares)
+        {
+            devices.Add(new XElement("filesystem", new XAttribute("type", "mount"), new XAttribute("accessmode", "passthrough"),
+                new XElement("source", new XAttribute("dir", share.HostFolder)),
+                new XElement("target", new XAttribute("dir", share.Tag)),
                 new XElement("readonly")));
         }
 

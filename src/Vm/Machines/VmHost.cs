@@ -118,6 +118,8 @@ public sealed class VmHost : IDisposable
             KernelCommandLine = KernelCommandLine,
             DiskPath = Layers.PathOf(overlay),
             WorkspaceFolder = spec.WorkspaceFolder is null ? null : Path.GetFullPath(spec.WorkspaceFolder),
+            ExtraShares = [.. spec.ExtraShares.Select(s => s with { HostFolder = Path.GetFullPath(s.HostFolder) })],
+            CacheDiskPath = spec.CacheDiskPath is null ? null : Path.GetFullPath(spec.CacheDiskPath),
             AgentSocketPath = socketPath,
             ConsoleLogPath = consolePath,
         });
