@@ -38,6 +38,22 @@ public sealed class StandardVariablesTests : IDisposable
     }
 
     [Fact]
+    public void Untagged_and_detached_tag_falls_back_to_the_short_commit_and_branch_is_empty()
+    {
+        Git("init", "-q", "-b", "main");
+        File.WriteAllText(Path.Combine(_repo.Root, "a"), "a");
+        Git("add", "a");
+        Git("commit", "-qm", "first");
+        Git("checkout", "-q", "--detach");
+
+        var variables = StandardVariables.FromCheckout(_repo.Root, "r");
+        Assert.Equal(Git("rev-parse", "--short", "HEAD"), variables["GIT_SHORT_COMMIT"]);
+        Assert.Equal(variables["GIT_SHORT_COMMIT"], variables["GIT_TAG"]);
+        Assert.Equal("", variables["GIT_BRANCH"]);
+        Assert.Equal("first", variables["GIT_COMMIT_TITLE"]);
+    }
+
+    [Fact]
     public void Outside_git_only_the_flags_runner_and_folder_name()
     {
         var variables = StandardVariables.FromCheckout(_repo.Root, "r");

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Layer.Fs.Tracking;
 using Layer.Parser;
 
 namespace Layer.Cli.Commands;
@@ -9,13 +10,7 @@ namespace Layer.Cli.Commands;
 /// <summary>`layer parse [--json] FILE`: show the syntax tree of one Layerfile.</summary>
 internal static class ParseCommand
 {
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase), new SpanConverter() },
-        WriteIndented = true,
-    };
+    private static readonly JsonSerializerOptions Options = ParseJsonContext.Default.Options;
 
     public static Command Create()
     {
@@ -78,7 +73,8 @@ internal static class ParseCommand
     /// <summary>An instruction as JSON: kind, position, canonical text, and its typed arguments (the record's own properties).</summary>
     private static JsonObject Instruction(Instruction instruction)
     {
-        var arguments = JsonSerializer.SerializeToNode(instruction, instruction.GetType(), Options)!.AsObject();
+        var arguments = JsonSerializer.SerializeToNode(instruction, ParseJsonContext.Default.GetTypeInfo(instruction.GetType())
+            ?? throw new InvalidOperationException($"{instruction.GetType().Name} is missing from ParseJsonContext"))!.AsObject();
         foreach (var shared in new[] { "span", "kind", "canonical", "runKind", "listKind", "singleKind" })
         {
             arguments.Remove(shared);
@@ -118,7 +114,7 @@ internal static class ParseCommand
     }
 
     /// <summary>Spans inside arguments drop the file name, which the enclosing document already gives.</summary>
-    private sealed class SpanConverter : JsonConverter<SourceSpan>
+    internal sealed class SpanConverter : JsonConverter<SourceSpan>
     {
         public override SourceSpan Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
             throw new NotSupportedException("spans are only written");
@@ -134,3 +130,28 @@ internal static class ParseCommand
         }
     }
 }
+
+/// <summary>
+/// Source-generated JSON for every instruction record (the CLI is NativeAOT: no reflection). A new
+/// instruction type must be listed here; <c>ParseCommandTests</c> parses one of each kind.
+/// </summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = true,
+    Converters = [typeof(ParseCommand.SpanConverter), typeof(CamelCaseEnumConverter<InstructionKind>), typeof(CamelCaseEnumConverter<FromTargetKind>),
+        typeof(CamelCaseEnumConverter<SkipOperator>)])]
+[JsonSerializable(typeof(JsonNode))]
+[JsonSerializable(typeof(ArtifactInstruction))]
+[JsonSerializable(typeof(ButtonInstruction))]
+[JsonSerializable(typeof(CheckpointInstruction))]
+[JsonSerializable(typeof(CloneInstruction))]
+[JsonSerializable(typeof(CopyInstruction))]
+[JsonSerializable(typeof(EnvInstruction))]
+[JsonSerializable(typeof(ExposeWebsiteInstruction))]
+[JsonSerializable(typeof(FromInstruction))]
+[JsonSerializable(typeof(LabelInstruction))]
+[JsonSerializable(typeof(ListInstruction))]
+[JsonSerializable(typeof(MemoryInstruction))]
+[JsonSerializable(typeof(RunInstruction))]
+[JsonSerializable(typeof(SingleArgumentInstruction))]
+[JsonSerializable(typeof(SkipRemainingIfInstruction))]
+[JsonSerializable(typeof(SplitInstruction))]
+internal sealed partial class ParseJsonContext : JsonSerializerContext;

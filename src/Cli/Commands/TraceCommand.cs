@@ -215,7 +215,7 @@ internal static class TraceCommand
 
     // Names with spaces or newlines stay readable and unambiguous on one line.
     private static string Quote(string path) =>
-        path.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) ? JsonSerializer.Serialize(path) : path;
+        path.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) ? $"\"{JsonEncodedText.Encode(path)}\"" : path;
 
     private static string TraceBaseDirectory()
     {

@@ -27,17 +27,21 @@ public static partial class StandardVariables
             ["REPOSITORY_NAME"] = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(repositoryRoot))),
         };
 
-        var commit = Git(repositoryRoot, "rev-parse", "HEAD");
-        if (commit is null) return variables;
+        // Three git processes, not one per variable: every `layer run` pays for them, cached or not.
+        // %(describe) is `git describe`; empty when no tag reaches the commit, where --always gives the short hash.
+        // The closing "." keeps empty fields (no tag, an empty title) from being trimmed away.
+        var head = Git(repositoryRoot, "log", "-1", "--no-show-signature", "--format=%H%n%h%n%(describe)%n%s%n.")?.Split('\n');
+        if (head is not { Length: 5 }) return variables;
+        var commit = head[0];
         variables["GIT_COMMIT"] = commit;
-        variables["GIT_SHORT_COMMIT"] = Git(repositoryRoot, "rev-parse", "--short", "HEAD") ?? commit[..Math.Min(7, commit.Length)];
-        variables["GIT_TAG"] = Git(repositoryRoot, "describe", "--always") ?? "";
-        variables["GIT_COMMIT_TITLE"] = Git(repositoryRoot, "log", "-1", "--format=%s") ?? "";
+        variables["GIT_SHORT_COMMIT"] = head[1];
+        variables["GIT_TAG"] = head[2].Length > 0 ? head[2] : head[1];
+        variables["GIT_COMMIT_TITLE"] = head[3];
         // A detached HEAD has no branch name; CI checkouts often are detached, so say so plainly.
         var branch = Git(repositoryRoot, "rev-parse", "--abbrev-ref", "HEAD");
         variables["GIT_BRANCH"] = branch is null or "HEAD" ? "" : branch;
         variables["LAYERCI_BRANCH"] = variables["GIT_BRANCH"];
-        if (Git(repositoryRoot, "remote", "get-url", "origin") is { } origin && OwnerAndName(origin) is var (owner, name))
+        if (Git(repositoryRoot, "config", "--get", "remote.origin.url") is { } origin && OwnerAndName(origin) is var (owner, name))
         {
             variables["REPOSITORY_OWNER"] = owner;
             variables["REPOSITORY_NAME"] = name;

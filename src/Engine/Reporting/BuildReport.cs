@@ -64,18 +64,11 @@ public sealed class LayerfileReport
 
 public sealed class BuildReport
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        WriteIndented = true,
-    };
-
     public List<LayerfileReport> Layerfiles { get; } = [];
 
     public bool Succeeded => Layerfiles.Count > 0 && Layerfiles.All(l => l.Status == "succeeded");
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, BuildReportJsonContext.Default.BuildReport);
 
     /// <summary>Writes the report atomically (temp file, then rename).</summary>
     public void WriteTo(string path)
@@ -87,3 +80,8 @@ public sealed class BuildReport
         File.Move(temporary, full, overwrite: true);
     }
 }
+
+/// <summary>Source-generated JSON for `--report` (no reflection: the CLI is NativeAOT).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = true)]
+[JsonSerializable(typeof(BuildReport))]
+internal sealed partial class BuildReportJsonContext : JsonSerializerContext;

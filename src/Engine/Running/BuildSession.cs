@@ -27,7 +27,8 @@ internal sealed class BuildSession : IDisposable
         Fs.Mounting.StaleMounts.CleanUnder(Cache.Runs);
         Store = LiteDbCacheStore.OpenIn(Cache);
         Hashes = StatHashCache.Load(Path.Combine(Cache.Root, "stathash"), repositoryRoot);
-        Images = new ImageStore(Cache);
+        HostHashes = HostFileHashes.Load(Path.Combine(Cache.Root, "stathash"));
+        Images = new ImageStore(Cache, HostHashes.Hash);
         _vm = new Lazy<VmHost>(() => VmHost.Open(options.LibvirtUri, Cache, observer.Info));
     }
 
@@ -44,6 +45,8 @@ internal sealed class BuildSession : IDisposable
     public StatHashCache Hashes { get; }
 
     public ImageStore Images { get; }
+
+    private HostFileHashes HostHashes { get; }
 
     public VmHost Vm() => _vm.Value;
 
@@ -74,6 +77,7 @@ internal sealed class BuildSession : IDisposable
         if (_mirror is not null) TryDelete(_mirror.Mountpoint);
         if (_vm.IsValueCreated) _vm.Value.Dispose();
         Hashes.Save();
+        HostHashes.Save();
         Store.Dispose();
     }
 

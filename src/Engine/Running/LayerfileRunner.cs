@@ -21,6 +21,9 @@ internal sealed record BuildBase(string KeyParent, BootSource Boot, string Descr
 /// </summary>
 internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mirrors)
 {
+    /// <summary>What held in this Layerfile's lookups: the next step's lookup skips re-checking it.</summary>
+    private readonly HeldObservations _held = new();
+
     public async Task<(LayerfileReport Report, BuildBase? Final)> RunAsync(Plan plan, BuildBase start, CancellationToken cancellationToken)
     {
         var report = new LayerfileReport { Path = plan.Layerfile };
@@ -213,7 +216,7 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
                 continue;
             }
 
-            var result = ReadSetValidator.Validate(session.RepositoryRoot, candidate.Observations(), session.Hashes, stopAtFirst: true);
+            var result = ReadSetValidator.Validate(session.RepositoryRoot, candidate.Observations(), session.Hashes, stopAtFirst: true, held: _held);
             if (result.Holds) return (candidate, "");
             reason ??= Reasons.ForMismatch(result.Mismatches[0]);
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Layer.Engine.Cache;
 using Layer.Engine.Planning;
 using Layer.Fs.Tracking;
@@ -16,7 +17,7 @@ internal static class Reasons
     /// <summary>What went into a unit's key besides its parent, stored with the entry to explain later misses.</summary>
     public static string Inputs(PlannedUnit unit) => JsonSerializer.Serialize(new StoredInputs(
         unit.Canonical.ToList(),
-        unit.Environment.KeyMaterial().ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal)));
+        unit.Environment.KeyMaterial().ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal)), ReasonsJsonContext.Default.StoredInputs);
 
     /// <summary>
     /// Explains a miss with no candidate under the key, by comparing with the entry this Layerfile left on
@@ -35,7 +36,7 @@ internal static class Reasons
         StoredInputs? then;
         try
         {
-            then = JsonSerializer.Deserialize<StoredInputs>(previous.Inputs);
+            then = JsonSerializer.Deserialize(previous.Inputs, ReasonsJsonContext.Default.StoredInputs);
         }
         catch (JsonException)
         {
@@ -86,5 +87,9 @@ internal static class Reasons
         };
     }
 
-    private sealed record StoredInputs(List<string>? Instructions, Dictionary<string, string>? Environment);
+    internal sealed record StoredInputs(List<string>? Instructions, Dictionary<string, string>? Environment);
 }
+
+/// <summary>Source-generated (no reflection: the CLI is NativeAOT). Property names as stored in existing indexes.</summary>
+[JsonSerializable(typeof(Reasons.StoredInputs))]
+internal sealed partial class ReasonsJsonContext : JsonSerializerContext;

@@ -9,6 +9,13 @@ namespace Layer.Fs.Tracking;
 /// </summary>
 public readonly record struct FileStamp(ulong Device, ulong Inode, long Size, long MtimeNs, long CtimeNs)
 {
+    /// <summary>The stamp of the file at an absolute host path (symlinks followed), or null when it cannot be stat'ed.</summary>
+    public static unsafe FileStamp? Read(string path)
+    {
+        statx st;
+        return StatxAt(AT_FDCWD, path, 0, STATX_BASIC_STATS, &st) == 0 ? Of(in st) : null;
+    }
+
     internal static FileStamp Of(in statx st) => new(
         ((ulong)st.stx_dev_major << 32) | st.stx_dev_minor,
         st.stx_ino,

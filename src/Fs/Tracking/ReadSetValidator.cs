@@ -29,6 +29,20 @@ public sealed record ValidationResult(IReadOnlyList<Mismatch> Mismatches)
 }
 
 /// <summary>
+/// Observations that held when checked during one lookup pass. Steps of a Layerfile mostly read the same
+/// files (every step after `npm ci` sees the same node_modules): the second step need not stat them again.
+/// Only for one pass: the workspace may change between builds.
+/// </summary>
+public sealed class HeldObservations
+{
+    private readonly ConcurrentDictionary<Observation, byte> _held = new();
+
+    internal bool Contains(Observation observation) => _held.ContainsKey(observation);
+
+    internal void Add(Observation observation) => _held.TryAdd(observation, 0);
+}
+
+/// <summary>
 /// Re-checks a stored read set against a host folder as it is now: a pure function of the folder's
 /// contents, reaching it exactly as the mirror does (confined, symlinks never followed) and hashing
 /// exactly as the tracker does (<see cref="ObservationHashing"/>).
@@ -39,7 +53,8 @@ public static class ReadSetValidator
     /// <param name="readSet">The observations to check.</param>
     /// <param name="cache">Optional content hashes by file stamp.</param>
     /// <param name="stopAtFirst">Return at the first mismatch (a cache lookup needs only a yes or no).</param>
-    public static ValidationResult Validate(string hostRoot, ReadSet readSet, IContentHashCache? cache = null, bool stopAtFirst = false)
+    /// <param name="held">Observations already found to hold moment ago (in this lookup pass), checked again for nothing.</param>
+    public static ValidationResult Validate(string hostRoot, ReadSet readSet, IContentHashCache? cache = null, bool stopAtFirst = false, HeldObservations? held = null)
     {
         using var root = HostRoot.Open(hostRoot);
         var observations = readSet.Observations;
@@ -53,8 +68,14 @@ public static class ReadSetValidator
             for (var i = range.Item1; i < range.Item2 && Volatile.Read(ref stop) == 0; i++)
             {
                 var observation = observations[i];
+                if (held is not null && held.Contains(observation)) continue;
                 var reason = observation.Unstable ? "the file changed while the step was reading it" : Check(root, observation, cache);
-                if (reason is null) continue;
+                if (reason is null)
+                {
+                    held?.Add(observation);
+                    continue;
+                }
+
                 found[i] = new Mismatch(observation, reason)
                 {
                     Detail = observation.Kind == ObservationKind.Listing && !observation.Unstable ? ListingDetail(root, observation) : null,

@@ -15,6 +15,9 @@ internal sealed class ImageInputs
     /// <summary>Where recipes may keep intermediate results that do not depend on the agent (images/).</summary>
     public required string CacheFolder { get; init; }
 
+    /// <summary>Hex SHA-256 of a file's bytes (<see cref="HashFile"/>, or a caller's memo of it).</summary>
+    public Func<string, string> Hash { get; init; } = HashFile;
+
     public static string HashFile(string path)
     {
         using var stream = File.OpenRead(path);
@@ -24,15 +27,15 @@ internal sealed class ImageInputs
     /// <summary>Content hashes of the files shared by all recipes (kernel, modules, busybox, agent, init).</summary>
     public IEnumerable<string> Fingerprint()
     {
-        yield return "kernel " + Kernel.Release + " " + HashFile(Kernel.VmlinuzPath) + (PvhKernel.Supported(Kernel) ? " pvh" : "");
+        yield return "kernel " + Kernel.Release + " " + Hash(Kernel.VmlinuzPath) + (PvhKernel.Supported(Kernel) ? " pvh" : "");
         var paths = Kernel.ModulePaths();
         foreach (var module in Kernel.ModuleLoadOrder())
         {
-            yield return "module " + module + " " + HashFile(Path.Combine(Kernel.ModulesDirectory, paths[module]));
+            yield return "module " + module + " " + Hash(Path.Combine(Kernel.ModulesDirectory, paths[module]));
         }
 
-        yield return "busybox " + HashFile(BusyboxPath);
-        yield return "agent " + (AgentBinary is null ? "none" : HashFile(AgentBinary));
+        yield return "busybox " + Hash(BusyboxPath);
+        yield return "agent " + (AgentBinary is null ? "none" : Hash(AgentBinary));
         yield return "init " + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Initramfs.InitScript())));
     }
 }

@@ -15,18 +15,28 @@ public sealed class ImageStore
 {
     private readonly CacheDirectory _cache;
     private readonly Lazy<string?> _agentBinary;
+    private readonly Func<string, string> _hashFile;
 
     /// <summary>Images carry the agent from <see cref="AgentBinary.EnsurePublished"/> (LAYER_AGENT_BINARY, or published from this checkout once).</summary>
-    public ImageStore(CacheDirectory cache) : this(cache, () => AgentBinary.EnsurePublished(cache.Root))
+    /// <param name="cache">Where images live.</param>
+    /// <param name="hashFile">
+    /// Hex SHA-256 of a host file's bytes (kernel, modules, busybox, agent): every lookup needs them for the
+    /// image id, so a caller that remembers them by file stamp saves reading ~15 MB per `layer run`.
+    /// </param>
+    public ImageStore(CacheDirectory cache, Func<string, string>? hashFile = null) : this(cache, () => AgentBinary.EnsurePublished(cache.Root), hashFile)
     {
     }
 
-    internal ImageStore(CacheDirectory cache, Func<string?> agentBinary)
+    internal ImageStore(CacheDirectory cache, Func<string?> agentBinary, Func<string, string>? hashFile = null)
     {
         _cache = cache;
+        _hashFile = hashFile ?? ImageInputs.HashFile;
         // Once per store: one process builds every image with the same agent, even if its sources change meanwhile.
         _agentBinary = new Lazy<string?>(agentBinary);
     }
+
+    /// <summary>Hex SHA-256 of a host file's bytes: what an image id is made of, for callers that memoise it.</summary>
+    public static string HashFile(string path) => ImageInputs.HashFile(path);
 
     /// <summary>Names `FROM` accepts.</summary>
     public static IReadOnlyList<string> KnownNames { get; } = ["vm/busybox", "vm/debian:12", "vm/ubuntu:18.04", "vm/ubuntu:22.04"];
@@ -98,6 +108,7 @@ public sealed class ImageStore
             : throw new ImageBuildException("/bin/busybox is missing: install Debian's busybox-static (scripts/host-setup does)"),
         AgentBinary = _agentBinary.Value,
         CacheFolder = _cache.Images,
+        Hash = _hashFile,
     };
 
     /// <summary>"busybox-" + 16 hex of SHA-256 over the recipe text and every input's content hash.</summary>

@@ -1,0 +1,29 @@
+using Layer.Fs.Tracking;
+using Layer.Vm.Images;
+
+namespace Layer.Engine.Cache;
+
+/// <summary>
+/// Hashes of the host files base images are made from (kernel, modules, busybox, agent), remembered by
+/// file stamp like the workspace's. Every `layer run` needs the base image's id, which hashes ~15 MB of
+/// them; with this, an unchanged host costs a few stats instead.
+/// </summary>
+internal sealed class HostFileHashes(StatHashCache memo)
+{
+    /// <summary>The memo for host files, kept beside the workspaces' ones.</summary>
+    public static HostFileHashes Load(string folder) => new(StatHashCache.Load(folder, "/"));
+
+    /// <summary>Hex SHA-256 of the file's bytes (what <see cref="ImageStore.HashFile"/> computes).</summary>
+    public string Hash(string path)
+    {
+        // Stat before reading: if the file changes in between, the stored stamp is the old one and the
+        // next run sees a new stamp and hashes again.
+        var stamp = FileStamp.Read(path);
+        if (stamp is { } known && memo.TryGet(path, known, out var hash)) return hash;
+        hash = ImageStore.HashFile(path);
+        if (stamp is { } seen) memo.Store(path, seen, hash);
+        return hash;
+    }
+
+    public void Save() => memo.Save();
+}
