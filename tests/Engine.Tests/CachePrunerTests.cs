@@ -52,3 +52,32 @@ public sealed class CachePrunerTests
         Assert.DoesNotContain(plan.DeletedLayers, l => l.Id == "flat");
     }
 }
+
+public sealed class CacheDiskPrunerTests
+{
+    private static readonly DateTime T = new(2026, 3, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    private static CacheDiskRecord Disk(string name, long bytes, int hoursAgo, string owner = "?") => new(name, owner, bytes, T.AddHours(-hoursAgo));
+
+    [Fact]
+    public void Without_a_size_only_disks_of_vanished_layerfiles_go()
+    {
+        var disks = new[] { Disk("kept", 10, 1), Disk("orphan", 10, 0, owner: "/nonexistent-" + Guid.NewGuid().ToString("N") + "/Layerfile") };
+        var plan = CacheDiskPruner.Plan(disks, layerBytes: 1000, keepBytes: null);
+        Assert.Equal(["orphan"], plan.Deleted.Select(d => d.Name));
+        Assert.Equal(10, plan.KeptBytes);
+    }
+
+    [Fact]
+    public void Under_a_size_disks_go_least_recently_used_first_until_layers_and_disks_fit()
+    {
+        var disks = new[] { Disk("new", 30, 1), Disk("old", 30, 9), Disk("middle", 30, 5) };
+        Assert.Equal(["old"], CacheDiskPruner.Plan(disks, layerBytes: 40, keepBytes: 100).Deleted.Select(d => d.Name));
+        Assert.Equal(["old", "middle"], CacheDiskPruner.Plan(disks, layerBytes: 40, keepBytes: 70).Deleted.Select(d => d.Name));
+        // Layers alone past the limit: every disk goes (the layers are then pruned with what is left).
+        var all = CacheDiskPruner.Plan(disks, layerBytes: 500, keepBytes: 100);
+        Assert.Equal(3, all.Deleted.Count);
+        Assert.Equal(0, all.KeptBytes);
+        Assert.Empty(CacheDiskPruner.Plan(disks, layerBytes: 0, keepBytes: 90).Deleted);
+    }
+}

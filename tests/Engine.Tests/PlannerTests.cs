@@ -121,13 +121,6 @@ public sealed class PlannerTests : IDisposable
     }
 
     [Fact]
-    public void A_directive_not_supported_yet_stops_at_its_line()
-    {
-        var error = Assert.Throws<PlanException>(() => PlanOf("FROM vm/busybox\nRUN a\nRUN REPEATABLE make\n"));
-        Assert.Equal(3, error.Diagnostic.Span.Line);
-    }
-
-    [Fact]
     public void Memory_is_read_in_mebibytes()
     {
         Assert.Equal(1024, PlanOf("MEMORY 1G\nFROM vm/busybox\nRUN a\n").MemoryMiB);

@@ -13,18 +13,20 @@ internal static class CacheCommand
     public static Command Create()
     {
         var command = new Command("cache", "Look at and trim the step cache (LAYER_CACHE_DIR, default /var/lib/layer for root).");
-        var ls = new Command("ls", "List cached steps, most recently used first: when, where from, and the layer each left.");
+        var ls = new Command("ls", "List cached steps, most recently used first: when, where from, and the layer each left; then the CACHE disks.");
         ls.SetAction(_ => List());
-        var du = new Command("du", "Disk used by the cache: base images, snapshot layers, the index.");
+        var du = new Command("du", "Disk used by the cache: base images, snapshot layers, CACHE disks, the index.");
         du.SetAction(_ => Usage());
         var keep = new Option<string?>("--keep-size")
         {
-            Description = "Keep at most this much of snapshot layers (e.g. 20G, 500M), dropping least recently used steps first",
+            Description = "Keep at most this much of snapshot layers and CACHE disks together (e.g. 20G, 500M): least recently used\n" +
+                          "CACHE disks go first, then least recently used steps",
         };
         var prune = new Command(
             "prune",
-            "Remove cached steps whose layer is gone and layers no cached step needs. With --keep-size, also drop\n" +
-            "least recently used steps until the layers fit; a layer another kept step is built on is never removed.");
+            "Remove cached steps whose layer is gone, layers no cached step needs, and CACHE disks of Layerfiles that no\n" +
+            "longer exist. With --keep-size, also drop least recently used CACHE disks, then least recently used steps,\n" +
+            "until layers and disks fit; a layer another kept step is built on is never removed.");
         prune.Options.Add(keep);
         prune.SetAction(result => Prune(result.GetValue(keep)));
         command.Subcommands.Add(ls);
@@ -43,6 +45,7 @@ internal static class CacheCommand
         if (entries.Count == 0)
         {
             Console.WriteLine($"no cached steps in {cache.Root}");
+            ListCacheDisks(cache);
             return 0;
         }
 
@@ -55,7 +58,19 @@ internal static class CacheCommand
         }
 
         Console.WriteLine($"{entries.Count} cached steps in {cache.Root}");
+        ListCacheDisks(cache);
         return 0;
+    }
+
+    /// <summary>The CACHE disks (one per Layerfile with CACHE folders), most recently used first.</summary>
+    private static void ListCacheDisks(CacheDirectory cache)
+    {
+        var disks = new CacheDisks(cache).List();
+        if (disks.Count == 0) return;
+        Console.WriteLine();
+        Console.WriteLine($"{"last used",-19}  {"size",10}  CACHE disk of");
+        foreach (var d in disks) Console.WriteLine($"{d.LastUsedUtc.ToLocalTime():yyyy-MM-dd HH:mm:ss}  {Size(d.Bytes),10}  {d.Owner}");
+        Console.WriteLine($"{disks.Count} CACHE disks (each up to {Size(CacheDisks.Capacity)}) in {new CacheDisks(cache).Folder}");
     }
 
     private static int Usage()
@@ -63,10 +78,12 @@ internal static class CacheCommand
         var cache = CacheDirectory.Default();
         long Folder(string path) => Directory.Exists(path) ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) : 0;
         var layers = LayerCatalog.List(cache);
+        var disks = new CacheDisks(cache).List();
         var rows = new (string Name, long Bytes)[]
         {
             ("base images", Folder(cache.Images)),
             ($"snapshot layers ({layers.Count})", layers.Sum(l => l.Bytes)),
+            ($"CACHE disks ({disks.Count})", disks.Sum(d => d.Bytes)),
             ("index", File.Exists(LiteDbCacheStore.PathIn(cache)) ? new FileInfo(LiteDbCacheStore.PathIn(cache)).Length : 0),
         };
         foreach (var (name, bytes) in rows) Console.WriteLine($"{Size(bytes),10}  {name}");
@@ -95,13 +112,21 @@ internal static class CacheCommand
         }
 
         using var store = OpenStore(cache);
-        var plan = CachePruner.Plan(store.All(), LayerCatalog.List(cache), keep);
+        var entries = store.All();
+        var layers = LayerCatalog.List(cache);
+        var cacheDisks = new CacheDisks(cache);
+        // CACHE disks go first under a limit; the layers get what the kept disks leave.
+        var diskPlan = CacheDiskPruner.Plan(cacheDisks.List(), CachePruner.Plan(entries, layers, null).KeptBytes, keep);
+        var removedDisks = diskPlan.Deleted.Where(d => cacheDisks.TryDelete(d.Name)).ToList();
+        cacheDisks.DeleteAbandonedThrowaways();
+        var plan = CachePruner.Plan(entries, layers, keep is null ? null : Math.Max(0, keep.Value - diskPlan.KeptBytes));
         // Entries first: a crash in between leaves layers without entries (pruned next time), never entries without layers.
         store.Remove(plan.RemovedEntries.Select(e => e.Id));
         foreach (var layer in plan.DeletedLayers) LayerCatalog.Delete(cache, layer.Id);
         var images = PruneImages(cache);
         Console.WriteLine($"removed {plan.RemovedEntries.Count} cached steps, {plan.DeletedLayers.Count} layers ({Size(plan.FreedBytes)}) " +
                           $"and {images.Count} old base images ({Size(images.Sum(i => i.Bytes))}); {Size(plan.KeptBytes)} of layers kept");
+        Console.WriteLine($"removed {removedDisks.Count} CACHE disks ({Size(removedDisks.Sum(d => d.Bytes))}); {Size(diskPlan.KeptBytes)} of CACHE disks kept");
         return 0;
     }
 

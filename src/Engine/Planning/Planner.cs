@@ -14,8 +14,7 @@ public static class Planner
     /// <summary>Directives of the language that a later version runs; until then a run stops at their line.</summary>
     private static readonly HashSet<InstructionKind> NotYetSupported =
     [
-        InstructionKind.RunRepeatable,
-        InstructionKind.Cache, InstructionKind.ExposeWebsite, InstructionKind.ExposeTcp, InstructionKind.Button,
+        InstructionKind.ExposeWebsite, InstructionKind.ExposeTcp, InstructionKind.Button,
         InstructionKind.Clone, InstructionKind.Artifact,
     ];
 
@@ -140,6 +139,20 @@ public static class Planner
                     }
 
                     break;
+                case ListInstruction { Kind: InstructionKind.Cache } cache:
+                    // Not added to the unit's instructions: CACHE changes no key.
+                    foreach (var item in cache.Items)
+                    {
+                        var folder = CacheFolder(environment, item.Value);
+                        if (folder == "/" || new[] { "/proc", "/sys", "/dev", "/layer" }.Any(p => folder == p || folder.StartsWith(p + "/", StringComparison.Ordinal)))
+                        {
+                            throw PlanException.At(item.Span, $"CACHE {folder}: the guest's system folders (/, /proc, /sys, /dev, /layer) cannot be cached; name the folder a tool writes its cache to");
+                        }
+
+                        if (!environment.CacheFolders.Contains(folder)) environment = environment with { CacheFolders = environment.CacheFolders.Add(folder) };
+                    }
+
+                    break;
                 case ListInstruction { Kind: InstructionKind.Wait }:
                     // Ordering between Layerfiles: the graph scheduler honours it; nothing runs in the VM.
                     break;
@@ -218,6 +231,14 @@ public static class Planner
         }).ToList();
         var destination = copy.Destination is null ? environment.WorkingDirectory : GuestPath(environment.WorkingDirectory, environment.Expand(copy.Destination.Value));
         return new CopyPaths(sources, destination);
+    }
+
+    /// <summary>A CACHE folder as a guest path: <c>~</c> is the HOME variable, a relative path is under WORKDIR.</summary>
+    internal static string CacheFolder(StepEnvironment environment, string written)
+    {
+        var text = environment.Expand(written);
+        if (text == "~" || text.StartsWith("~/", StringComparison.Ordinal)) text = (environment.ValueOf("HOME") ?? "/root") + text[1..];
+        return GuestPath(environment.WorkingDirectory, text);
     }
 
     /// <summary>A guest path: absolute as written, or relative to the working directory; normalised.</summary>

@@ -32,6 +32,13 @@ public sealed record StepEnvironment(
     /// </summary>
     public ImmutableArray<BackgroundCommand> Background { get; init; } = ImmutableArray<BackgroundCommand>.Empty;
 
+    /// <summary>
+    /// The CACHE folders declared so far (absolute guest paths, in order): the runner binds each to the
+    /// Layerfile's cache disk before a step runs, also after booting a restored snapshot. Not in the key:
+    /// what a cache holds is deliberately outside of what a step is keyed on.
+    /// </summary>
+    public ImmutableArray<string> CacheFolders { get; init; } = ImmutableArray<string>.Empty;
+
     /// <summary>A variable's value as a step sees it: set by the Layerfile, else a standard one; null when neither.</summary>
     public string? ValueOf(string name) => Variables.TryGetValue(name, out var value) ? value : Unkeyed.GetValueOrDefault(name);
 

@@ -5,6 +5,7 @@ using Layer.Engine.Planning;
 using Layer.Engine.Reporting;
 using Layer.Fs;
 using Layer.Fs.Tracking;
+using Layer.Vm.Disks;
 using Layer.Vm.Machines;
 
 namespace Layer.Engine.Running;
@@ -44,6 +45,7 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
         var boot = start.Boot;
         var first = 0;
         string? missReason = null;
+        string? bootDescription = null;
 
         // Phase one: every hit is skipped without booting anything.
         for (; first < plan.Units.Count; first++)
@@ -55,6 +57,16 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
             if (hit is null)
             {
                 missReason = reason;
+                // Only the first miss can be repeated: every later unit's key has this run's new layer as
+                // its parent, so no earlier run of it exists and it runs normally on that parent.
+                if (!session.Options.NoCache && RepeatableRuns.IsRepeatable(unit) &&
+                    RepeatableRuns.Previous(session.Store, key.Hex, session.LayerExists) is { } previous)
+                {
+                    missReason += RepeatableRuns.ReasonSuffix;
+                    boot = BootSource.Layer(previous.LayerId);
+                    bootDescription = $"the state line {unit.Line} left on {previous.Created.ToLocalTime():yyyy-MM-dd HH:mm:ss} (layer {previous.LayerId})";
+                }
+
                 break;
             }
 
@@ -84,7 +96,7 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
         }
 
         // Phase two: boot once, run the rest.
-        session.Observer.Info($"{plan.Layerfile}: booting {Describe(boot, start)} for line {plan.Units[first].Line} ({missReason})");
+        session.Observer.Info($"{plan.Layerfile}: booting {bootDescription ?? Describe(boot, start)} for line {plan.Units[first].Line} ({missReason})");
         var mirror = mirrors.Rent();
         try
         {
@@ -100,11 +112,15 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
         List<List<StepReport>> reports, int first, string missReason, string parent, BootSource boot, MirrorMount mirror,
         CancellationToken cancellationToken)
     {
+        // Declared before the machine, so released after it is gone.
+        using var cacheDisk = AcquireCacheDisk(plan);
         using var machine = await session.Vm().BootAsync(boot, new MachineSpec
         {
             MemoryMiB = plan.MemoryMiB ?? 1024,
             WorkspaceFolder = mirror.Mountpoint,
+            CacheDiskPath = cacheDisk?.ImagePath,
         }, cancellationToken);
+        var caches = new GuestCacheMounts(machine);
 
         var executor = new StepExecutor(machine, session.RepositoryRoot, session.Observer, session.Options.HostEnvironment, report);
         executor.RestartBackground(plan.Units[first].Environment.Background);
@@ -131,7 +147,8 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
             {
                 for (; stepIndex < unit.Steps.Count && failure is null; stepIndex++)
                 {
-                    failure = await executor.ExecuteAsync(unit.Steps[stepIndex], reports[i][stepIndex], cancellationToken);
+                    failure = await EnsureCachesAsync(caches, unit.Steps[stepIndex], cancellationToken) ??
+                              await executor.ExecuteAsync(unit.Steps[stepIndex], reports[i][stepIndex], cancellationToken);
                 }
             }
             finally
@@ -153,6 +170,20 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
                     rest.Status = StepStatus.NotRun;
                     rest.Reason = "an earlier step failed";
                     session.Observer.StepChanged(report, rest);
+                }
+
+                if (cacheDisk is not null)
+                {
+                    // The machine is destroyed, not shut down: what the failed step put in its CACHE folders
+                    // would otherwise be cut off in the guest's page cache (a snapshot syncs on success).
+                    try
+                    {
+                        await machine.CallAsync(agent => agent.SyncAsync(cancellationToken), "syncing the cache disk");
+                    }
+                    catch (Exception e) when (e is GuestFailedException or Vm.Agent.AgentException or OperationCanceledException)
+                    {
+                        // The guest is gone or the run is cancelled: the step's failure is what to report.
+                    }
                 }
 
                 report.Status = "failed";
@@ -200,6 +231,27 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
         report.FinalLayer = parent;
         session.Observer.LayerfileFinished(report);
         return (report, new BuildBase(parent, BootSource.Layer(parent), $"layer {parent}"));
+    }
+
+    /// <summary>
+    /// The Layerfile's cache disk when it has CACHE folders: its own, or an empty throwaway one (with a
+    /// message) when another run of the same Layerfile holds it now.
+    /// </summary>
+    private CacheDiskLease? AcquireCacheDisk(Plan plan)
+    {
+        if (!plan.Units.Any(u => u.Steps.Any(s => s.Environment.CacheFolders.Length > 0))) return null;
+        var disks = new CacheDisks(session.Cache);
+        var lease = disks.TryAcquire(CacheDiskNames.Of(session.RepositoryRoot, plan.Layerfile), CacheDiskNames.Owner(session.RepositoryRoot, plan.Layerfile));
+        if (lease is not null) return lease;
+        session.Observer.Info($"{plan.Layerfile}: another run of this Layerfile is using its CACHE disk; this run gets an empty one, discarded at the end");
+        return disks.Throwaway();
+    }
+
+    private static async Task<StepFailure?> EnsureCachesAsync(GuestCacheMounts caches, PlannedStep step, CancellationToken cancellationToken)
+    {
+        if (step.Environment.CacheFolders.Length == 0) return null;
+        var error = await caches.EnsureAsync(step.Environment.CacheFolders, step.Environment.User, cancellationToken);
+        return error is null ? null : new StepFailure(1, "CACHE folders could not be mounted", [error]);
     }
 
     /// <summary>The first candidate whose read set still holds, or why there is none.</summary>
