@@ -96,4 +96,27 @@ public sealed class RepeatableAndCacheTests : IDisposable
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("seed\n", output.ToString());
     }
+
+    [HostFact(Needs.Root, Needs.Fuse, Needs.Libvirt)]
+    public async Task A_run_that_finds_its_cache_disk_held_gets_an_empty_throwaway_one_and_leaves_the_held_disk_alone()
+    {
+        _repo.Write("Layerfile", $"FROM vm/busybox\nENV RUN_ID={_token}\nCACHE /cache\nRUN ls -A /cache; echo written > /cache/mark; echo done\n");
+        var disks = new CacheDisks(new CacheDirectory(CacheRoot));
+        var name = CacheDiskNames.Of(_repo.Root, "Layerfile");
+        using (var held = disks.TryAcquire(name, "held by the test"))
+        {
+            Assert.NotNull(held);
+            var (report, observer) = await Run();
+            Assert.Equal(StepStatus.Ran, report.Steps.Single().Status);
+            Assert.Contains(observer.Messages, m => m.Contains("another run of this Layerfile is using its CACHE disk"));
+            Assert.Equal("done\n", observer.OutputOf(4));
+            Assert.DoesNotContain(Directory.EnumerateFiles(disks.Folder, "tmp-*"), f => File.GetCreationTimeUtc(f) > DateTime.UtcNow.AddMinutes(-10) && f.EndsWith(".img", StringComparison.Ordinal));
+        }
+
+        // The held disk never saw the run's write: the next run (with the disk free) finds it empty.
+        _repo.Write("Layerfile", $"FROM vm/busybox\nENV RUN_ID={_token}\nCACHE /cache\nRUN ls -A /cache; echo written > /cache/mark; echo again\n");
+        var (_, next) = await Run();
+        Assert.Equal("again\n", next.OutputOf(4));
+        Assert.DoesNotContain(next.Messages, m => m.Contains("another run of this Layerfile"));
+    }
 }
