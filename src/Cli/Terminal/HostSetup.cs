@@ -64,7 +64,7 @@ internal static partial class HostSetup
     }
 
     private static bool HasMode(string folder, UnixFileMode mode) =>
-        Directory.Exists(folder) && File.GetUnixFileMode(folder) == mode;
+        Directory.Exists(folder) && !OperatingSystem.IsWindows() && File.GetUnixFileMode(folder) == mode;
 
     private static bool Alive(string pidFile)
     {
