@@ -15,7 +15,7 @@ public static class Planner
     private static readonly HashSet<InstructionKind> NotYetSupported =
     [
         InstructionKind.ExposeWebsite, InstructionKind.ExposeTcp, InstructionKind.Button,
-        InstructionKind.Clone, InstructionKind.Artifact,
+        InstructionKind.Artifact,
     ];
 
     /// <param name="layerfile">The parsed file (without errors).</param>
@@ -82,7 +82,7 @@ public static class Planner
 
             if (skippedAt is not null)
             {
-                if (instruction.Kind is InstructionKind.Run or InstructionKind.Copy) notRun.Add(new PlannedStep(instruction, environment));
+                if (instruction.Kind is InstructionKind.Run or InstructionKind.Copy or InstructionKind.Clone) notRun.Add(new PlannedStep(instruction, environment));
                 continue;
             }
 
@@ -171,9 +171,15 @@ public static class Planner
                     break;
                 case RunInstruction:
                 case CopyInstruction:
+                case CloneInstruction:
                     unitStart ??= environment;
                     pendingInstructions.Add(instruction);
-                    var copy = instruction is CopyInstruction c ? ResolveCopy(c, repositoryRoot, layerfileFolder, environment) : null;
+                    var copy = instruction switch
+                    {
+                        CopyInstruction c => ResolveCopy(c, repositoryRoot, layerfileFolder, environment),
+                        CloneInstruction clone => ResolveClone(clone, environment),
+                        _ => null,
+                    };
                     pendingSteps.Add(new PlannedStep(instruction, environment, copy));
                     if (instruction is RunInstruction { Kind: InstructionKind.RunBackground } background)
                     {
@@ -239,6 +245,23 @@ public static class Planner
         var text = environment.Expand(written);
         if (text == "~" || text.StartsWith("~/", StringComparison.Ordinal)) text = (environment.ValueOf("HOME") ?? "/root") + text[1..];
         return GuestPath(environment.WorkingDirectory, text);
+    }
+
+    /// <summary>A CLONE's sources as paths inside the cloned repository ("" for all of it), and its guest target.</summary>
+    private static CopyPaths ResolveClone(CloneInstruction clone, StepEnvironment environment)
+    {
+        var sources = clone.Sources.Select(source =>
+        {
+            var parts = source.Value.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != ".").ToList();
+            if (parts.Contains(".."))
+            {
+                throw PlanException.At(source.Span, $"CLONE source '{source.Value}' leaves the cloned repository; name files and folders inside it");
+            }
+
+            return string.Join('/', parts);
+        }).Distinct().ToList();
+        if (sources.Contains("")) sources = [""];
+        return new CopyPaths(sources, GuestPath(environment.WorkingDirectory, environment.Expand(clone.Destination.Value)));
     }
 
     /// <summary>A guest path: absolute as written, or relative to the working directory; normalised.</summary>

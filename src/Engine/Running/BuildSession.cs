@@ -15,6 +15,8 @@ internal sealed class BuildSession : IDisposable
 {
     private readonly Lazy<VmHost> _vm;
     private MirrorMount? _mirror;
+    private readonly Lock _clonesLock = new();
+    private Sources.CloneStore? _clones;
 
     public BuildSession(BuildOptions options, IBuildObserver observer, string repositoryRoot)
     {
@@ -49,6 +51,19 @@ internal sealed class BuildSession : IDisposable
     private HostFileHashes HostHashes { get; }
 
     public VmHost Vm() => _vm.Value;
+
+    /// <summary>Other repositories (CLONE, FROM github/...) fetched into the cache; CLONE prefers the checkout's branch name.</summary>
+    public Sources.CloneStore Clones
+    {
+        get
+        {
+            lock (_clonesLock)
+            {
+                return _clones ??= new Sources.CloneStore(Path.Combine(Cache.Root, "clones"),
+                    Planning.StandardVariables.FromCheckout(RepositoryRoot, "").GetValueOrDefault("GIT_BRANCH"));
+            }
+        }
+    }
 
     /// <summary>Whether a cached entry's layer is still on disk (pruning removes layers, not always entries first).</summary>
     public bool LayerExists(string layerId) => Layer.Vm.Disks.LayerCatalog.Exists(Cache, layerId);

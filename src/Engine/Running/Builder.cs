@@ -23,11 +23,18 @@ public static class Builder
         Func<string, string?> buildEnv = name =>
             options.Environment.TryGetValue(name, out var v) ? v : standard.TryGetValue(name, out var s) ? s : options.HostEnvironment(name);
         var initial = StepEnvironment.Initial with { Unkeyed = System.Collections.Immutable.ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, standard) };
-        var jobs = BuildGraph.Plan(nodes, edges, initial, (node, inherited) => MakePlan(node, root, inherited, buildEnv),
+        using var session = new BuildSession(options, observer, root);
+        // FROM github/...: fetched and planned here, so its final environment is what the Layerfile inherits.
+        var github = new GitHubBases(session, buildEnv, initial);
+        var jobs = BuildGraph.Plan(nodes, edges, initial,
+            (node, inherited) => MakePlan(node, root, node.Base is { Kind: FromTargetKind.GitHub } ? github.Prepare(node, Path.Combine(root, node.Path)).Final : inherited, buildEnv),
             (prefix, index) => Planner.SplitCopy(prefix, index, root, buildEnv), observer.Info);
 
-        using var session = new BuildSession(options, observer, root);
-        using var mirrors = new WorkspaceMirrors(session);
+        using var mirrors = new WorkspaceMirrors(session)
+        {
+            CloneShare = jobs.Select(j => j.Plan).Concat(github.Prepared.SelectMany(g => g.Plans.Select(p => p.Plan)))
+                .Any(p => p.Units.Any(u => u.Steps.Any(s => s.Instruction.Kind == InstructionKind.Clone))),
+        };
         var imageLock = new Lock();
         var finished = 0;
         var jobsAtOnce = options.Jobs ?? GraphScheduler.DefaultJobs();
@@ -35,8 +42,22 @@ public static class Builder
         await GraphScheduler.RunAsync(jobs, jobsAtOnce, async graphJob =>
         {
             var job = (BuildJob)graphJob;
-            BuildBase start;
-            lock (imageLock) start = job.Parent?.Final ?? BaseImage(session, job.Plan, job.Node);
+            BuildBase? start;
+            if (job.Parent is null && job.Plan.From.Kind == FromTargetKind.GitHub)
+            {
+                var below = github.Prepare(job.Node, Path.Combine(root, job.Node.Path));
+                start = await github.BuildAsync(below, mirrors, cancellationToken);
+                if (start is null)
+                {
+                    job.Report = NotRun(job.Plan, $"its base FROM {below.Display} failed");
+                    return false;
+                }
+            }
+            else
+            {
+                lock (imageLock) start = job.Parent?.Final ?? BaseImage(session, job.Plan, job.Node);
+            }
+
             var (report, final) = await new LayerfileRunner(session, mirrors).RunAsync(job.Plan, start, cancellationToken);
             report.FinalEnvironment = job.Plan.Final;
             report.MemoryMiB = job.Plan.MemoryMiB;
@@ -54,6 +75,7 @@ public static class Builder
         }, cancellationToken);
 
         var result = new BuildReport();
+        result.Layerfiles.AddRange(github.Reports);
         result.Layerfiles.AddRange(jobs.Select(j => j.Report ?? NotRun(j.Plan, "the build was interrupted")));
         return result;
     }
@@ -71,7 +93,7 @@ public static class Builder
         return report;
     }
 
-    private static Plan MakePlan(LayerfileNode node, string root, StepEnvironment inherited, Func<string, string?> buildEnv)
+    internal static Plan MakePlan(LayerfileNode node, string root, StepEnvironment inherited, Func<string, string?> buildEnv)
     {
         var path = Path.Combine(root, node.Path);
         try
@@ -119,7 +141,7 @@ public static class Builder
         return (root, graph.InBuildOrder().Where(n => wanted.Contains(n.Path)).ToList(), graph.Edges);
     }
 
-    private static BuildBase BaseImage(BuildSession session, Plan plan, LayerfileNode node)
+    internal static BuildBase BaseImage(BuildSession session, Plan plan, LayerfileNode node)
     {
         var target = plan.From;
         var from = node.Parse.Layerfile.From!;
@@ -127,7 +149,7 @@ public static class Builder
         {
             var hint = target.Kind == FromTargetKind.ImageName ? $"; did you mean vm/{target.Argument.Value}? Known images: {string.Join(", ", ImageStore.KnownNames)}" : "";
             throw new BuildException(Format(new Diagnostic(Severity.Error, from.Span with { File = node.Path },
-                $"FROM {target.Argument.Value} cannot be built here (only vm/ images and Layerfiles of this repository){hint}", []), Path.Combine(session.RepositoryRoot, node.Path)));
+                $"FROM {target.Argument.Value} cannot be built here (only vm/ images, Layerfiles of this repository and github/OWNER/REPO/path@commit){hint}", []), Path.Combine(session.RepositoryRoot, node.Path)));
         }
 
         var name = "vm/" + target.ImageName + (target.ImageTag is null ? "" : ":" + target.ImageTag);
@@ -160,10 +182,11 @@ public static class Builder
     }
 
     /// <summary>The Layerfile and its ancestors through FROM, root-most first; parse and graph errors of the chain stop here.</summary>
-    private static (string Root, IReadOnlyList<LayerfileNode> Nodes, IReadOnlyList<LayerfileEdge> Edges) Chain(string path)
+    /// <param name="repositoryRoot">The repository it belongs to (a fetched checkout has no .git); null: found from the path.</param>
+    internal static (string Root, IReadOnlyList<LayerfileNode> Nodes, IReadOnlyList<LayerfileEdge> Edges) Chain(string path, string? repositoryRoot = null)
     {
         var layerfile = ResolveLayerfile(path);
-        var root = LayerfileDiscovery.FindRepositoryRoot(layerfile);
+        var root = repositoryRoot ?? LayerfileDiscovery.FindRepositoryRoot(layerfile);
         var relative = Path.GetRelativePath(root, layerfile).Replace('\\', '/');
         var chain = new List<LayerfileNode>();
         var current = Parsed(relative, layerfile);

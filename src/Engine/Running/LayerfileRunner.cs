@@ -20,8 +20,11 @@ internal sealed record BuildBase(string KeyParent, BootSource Boot, string Descr
 /// overlays earlier steps made, and run every remaining unit with tracking, taking a snapshot after each
 /// and recording it only when its read set is stable. A failed step records nothing.
 /// </summary>
-internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mirrors)
+/// <param name="repositoryRoot">The folder this Layerfile's COPYs read (a FROM github/... checkout); null: the workspace.</param>
+internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mirrors, string? repositoryRoot = null)
 {
+    private string Root => repositoryRoot ?? session.RepositoryRoot;
+
     /// <summary>What held in this Layerfile's lookups: the next step's lookup skips re-checking it.</summary>
     private readonly HeldObservations _held = new();
 
@@ -97,7 +100,7 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
 
         // Phase two: boot once, run the rest.
         session.Observer.Info($"{plan.Layerfile}: booting {bootDescription ?? Describe(boot, start)} for line {plan.Units[first].Line} ({missReason})");
-        var mirror = mirrors.Rent();
+        var mirror = mirrors.Rent(Root, "workspace");
         try
         {
             return await RunFromAsync(plan, start, report, reports, first, missReason!, parent, boot, mirror, cancellationToken);
@@ -114,15 +117,19 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
     {
         // Declared before the machine, so released after it is gone.
         using var cacheDisk = AcquireCacheDisk(plan);
+        using var clones = CloneMounts.RentFor(session, mirrors);
         using var machine = await session.Vm().BootAsync(boot, new MachineSpec
         {
             MemoryMiB = plan.MemoryMiB ?? 1024,
             WorkspaceFolder = mirror.Mountpoint,
+            ExtraShares = clones is null ? [] : [clones.Share],
             CacheDiskPath = cacheDisk?.ImagePath,
         }, cancellationToken);
         var caches = new GuestCacheMounts(machine);
 
-        var executor = new StepExecutor(machine, session.RepositoryRoot, session.Observer, session.Options.HostEnvironment, report);
+        if (clones is not null) await clones.AttachAsync(machine, cancellationToken);
+        var executor = new StepExecutor(machine, Root, session.Observer, session.Options.HostEnvironment, report, clones,
+            workspaceOverlays: repositoryRoot is null);
         executor.RestartBackground(plan.Units[first].Environment.Background);
         for (var i = first; i < plan.Units.Count; i++)
         {
@@ -141,6 +148,7 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
             // drop its caches so every access of this step reaches the tracker.
             await machine.RunAsync(Vm.Agent.RunSpec.ShellCommand("sync; echo 3 > /proc/sys/vm/drop_caches"), cancellationToken: cancellationToken);
             mirror.Tracker.BeginEpoch();
+            clones?.BeginEpoch();
             StepFailure? failure = null;
             var stepIndex = 0;
             try
@@ -153,7 +161,11 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
             }
             finally
             {
-                if (failure is not null || cancellationToken.IsCancellationRequested) mirror.Tracker.EndEpoch();
+                if (failure is not null || cancellationToken.IsCancellationRequested)
+                {
+                    mirror.Tracker.EndEpoch();
+                    clones?.AbandonEpoch();
+                }
             }
 
             if (failure is not null)
@@ -191,7 +203,7 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
                 return (report, null);
             }
 
-            var readSet = mirror.Tracker.EndEpoch();
+            var readSet = clones is null ? mirror.Tracker.EndEpoch() : clones.EndEpoch(mirror.Tracker.EndEpoch());
             var layer = await machine.SnapshotAsync(cancellationToken);
             var seconds = clock.Elapsed.TotalSeconds;
             var readPaths = readSet.Observations.Select(o => o.Path).Distinct().ToList();
@@ -268,12 +280,33 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
                 continue;
             }
 
-            var result = ReadSetValidator.Validate(session.RepositoryRoot, candidate.Observations(), session.Hashes, stopAtFirst: true, held: _held);
-            if (result.Holds) return (candidate, "");
-            reason ??= Reasons.ForMismatch(result.Mismatches[0]);
+            var why = WhyNot(candidate.Observations(), layerfile, unit);
+            if (why is null) return (candidate, "");
+            reason ??= why;
         }
 
         return (null, reason ?? Reasons.NoEntry);
+    }
+
+    /// <summary>
+    /// Why a stored read set no longer holds, or null: the workspace part against <see cref="Root"/>, the
+    /// clone part against the commits the clones resolve to in this build.
+    /// </summary>
+    private string? WhyNot(ReadSet readSet, string layerfile, PlannedUnit unit)
+    {
+        var (workspace, clones) = Sources.CloneReads.Split(readSet);
+        // The stat hash cache belongs to the workspace; a FROM github/... checkout never changes anyway.
+        var result = ReadSetValidator.Validate(Root, workspace, repositoryRoot is null ? session.Hashes : null, stopAtFirst: true, held: _held);
+        if (!result.Holds) return Reasons.ForMismatch(result.Mismatches[0]);
+        if (clones.Count == 0) return null;
+        try
+        {
+            return Sources.CloneValidation.WhyNot(session.Clones, clones);
+        }
+        catch (Sources.CloneException e)
+        {
+            throw new BuildException($"{layerfile}:{unit.Line}: checking the cache needs a cloned repository: {e.Message}");
+        }
     }
 
     private static string Describe(BootSource boot, BuildBase start) => ReferenceEquals(boot, start.Boot) ? start.Description : "the last cached snapshot";

@@ -13,7 +13,8 @@ namespace Layer.Engine.Running;
 /// of that part of the share (nothing is read, so nothing is hashed, until a later step reads it);
 /// other COPYs copy inside the guest from the share, so every file copied is read, hence tracked.
 /// </summary>
-internal sealed class StepExecutor(Machine machine, string repositoryRoot, IBuildObserver observer, Func<string, string?> hostEnvironment, LayerfileReport layerfile)
+internal sealed class StepExecutor(Machine machine, string repositoryRoot, IBuildObserver observer, Func<string, string?> hostEnvironment, LayerfileReport layerfile,
+    CloneMounts? clones = null, bool workspaceOverlays = true)
 {
     /// <summary>Where the guest mounts the workspace share (the image's init does).</summary>
     internal const string ShareInGuest = "/layer/share";
@@ -28,6 +29,7 @@ internal sealed class StepExecutor(Machine machine, string repositoryRoot, IBuil
             RunInstruction { Kind: InstructionKind.RunBackground } background => StartBackground(background.Command.Value, step.Environment, report),
             RunInstruction run => await RunAsync(run.Command.Value, step.Environment, report, cancellationToken),
             CopyInstruction => await CopyAsync(step.Copy!, step, report, cancellationToken),
+            CloneInstruction clone => await CloneAsync(clone, step, report, cancellationToken),
             _ => throw new InvalidOperationException($"{step.Instruction.Kind} is not a step"),
         };
     }
@@ -132,7 +134,9 @@ internal sealed class StepExecutor(Machine machine, string repositoryRoot, IBuil
             }
         }
 
-        if (copy.Sources.Count == 1 && Directory.Exists(Path.Join(repositoryRoot, copy.Sources[0])) && !IsLink(Path.Join(repositoryRoot, copy.Sources[0])))
+        // A FROM github/... base copies (workspaceOverlays false): its snapshots are booted later with
+        // another repository as the share, where an overlay of its folder would find nothing.
+        if (workspaceOverlays && copy.Sources.Count == 1 && Directory.Exists(Path.Join(repositoryRoot, copy.Sources[0])) && !IsLink(Path.Join(repositoryRoot, copy.Sources[0])))
         {
             var overlay = new OverlayMount(OverlayId(step), copy.Sources[0], copy.Destination);
             try
@@ -158,6 +162,63 @@ internal sealed class StepExecutor(Machine machine, string repositoryRoot, IBuil
             script.Append(isFolder
                 ? $"cp -a {ShellQuote(inShare)}/. {ShellQuote(copy.Destination)}/\n"
                 : $"cp -a {ShellQuote(inShare)} {ShellQuote(copy.Destination)}\n");
+        }
+
+        return await RunAsync(script.ToString(), step.Environment with { SecretNames = step.Environment.SecretNames.Clear() }, report, cancellationToken);
+    }
+
+    /// <summary>
+    /// CLONE: resolve and fetch on the host, then, like COPY, an overlay of the clone's tree (or of its one
+    /// folder) at the destination, or a copy in the guest from the clone share when several sources are
+    /// named (every copied file is then read, hence tracked).
+    /// </summary>
+    private async Task<StepFailure?> CloneAsync(CloneInstruction clone, PlannedStep step, StepReport report, CancellationToken cancellationToken)
+    {
+        if (clones is null) throw new InvalidOperationException("CLONE needs the clone share (CloneMounts)");
+        var copy = step.Copy!;
+        var source = new Sources.CloneSource(clone.Repository.Value, clone.DefaultBranch?.Value);
+        Sources.CloneResolution resolution;
+        string tree;
+        try
+        {
+            (resolution, tree) = clones.Prepare(source);
+        }
+        catch (Sources.CloneException e)
+        {
+            return new StepFailure(1, "the repository could not be cloned", [$"{clone.Span}: CLONE {source.Url}: {e.Message}"]);
+        }
+
+        observer.Info($"{layerfile.Path}:{step.Line}: CLONE {resolution}" +
+                      (resolution.Branch is { } branch && branch == source.DefaultBranch ? " (DEFAULT: no branch named like the checkout's there)" : ""));
+        foreach (var path in copy.Sources)
+        {
+            if (!Path.Exists(Path.Join(tree, path)))
+            {
+                return new StepFailure(1, "CLONE source missing", [$"{clone.Span}: '{path}' is not in {resolution} (CLONE copies only files of that repository)"]);
+            }
+        }
+
+        var inShare = Sources.CloneStore.TreeInShare(resolution.Url, resolution.Commit);
+        var single = copy.Sources.Count == 0 ? "" : copy.Sources.Count == 1 ? copy.Sources[0] : null;
+        if (single is not null && (single.Length == 0 || (Directory.Exists(Path.Join(tree, single)) && !IsLink(Path.Join(tree, single)))) &&
+            CloneMounts.FitsOverlay(single) && CloneMounts.FitsOverlay(copy.Destination))
+        {
+            var lower = single.Length == 0 ? inShare : inShare + "/" + single;
+            var id = "clone-" + Convert.ToHexStringLower(Blake3.Hasher.Hash(Encoding.UTF8.GetBytes($"{step.Instruction.Span.File}\0{step.Line}\0{copy.Destination}")).AsSpan()[..8]);
+            var (ok, output) = await clones.MountAsync(machine, id, source.Id, single, lower, copy.Destination, cancellationToken);
+            return ok ? null : new StepFailure(1, "the clone could not be mounted", [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(TailLines)]);
+        }
+
+        var script = new StringBuilder("set -e\n");
+        var intoFolder = copy.Sources.Count != 1 || copy.Destination.EndsWith('/') || Directory.Exists(Path.Join(tree, copy.Sources[0]));
+        script.Append(intoFolder ? $"mkdir -p {ShellQuote(copy.Destination)}\n" : $"mkdir -p \"$(dirname {ShellQuote(copy.Destination)})\"\n");
+        foreach (var path in copy.Sources.DefaultIfEmpty(""))
+        {
+            var inGuest = CloneMounts.GuestRoot + "/" + inShare + (path.Length == 0 ? "" : "/" + path);
+            var isFolder = Directory.Exists(Path.Join(tree, path)) && !IsLink(Path.Join(tree, path));
+            script.Append(isFolder
+                ? $"cp -a {ShellQuote(inGuest)}/. {ShellQuote(copy.Destination)}/\n"
+                : $"cp -a {ShellQuote(inGuest)} {ShellQuote(copy.Destination)}\n");
         }
 
         return await RunAsync(script.ToString(), step.Environment with { SecretNames = step.Environment.SecretNames.Clear() }, report, cancellationToken);
