@@ -72,6 +72,41 @@ public sealed class ReadSetTests
     }
 
     [Fact]
+    public void Nested_paths_validate_and_a_folder_turned_symlink_is_never_resolved_through()
+    {
+        var dir = Directory.CreateTempSubdirectory("layer-validate-").FullName;
+        var outside = Directory.CreateTempSubdirectory("layer-outside-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir, "a", "b"));
+            File.WriteAllText(Path.Combine(dir, "a", "b", "f"), "one");
+            File.WriteAllText(Path.Combine(outside, "f"), "one");
+            var mode = (int)File.GetUnixFileMode(Path.Combine(dir, "a", "b", "f"));
+            var set = new ReadSet(new[]
+            {
+                new Observation(ObservationKind.Absent, "a/b/missing"),
+                new Observation(ObservationKind.Content, "a/b/f") { Hash = Blake3.Hasher.Hash("one"u8).ToString(), Metadata = new FileMetadata(EntryType.File, mode, 3, null) },
+                new Observation(ObservationKind.Metadata, "a/b/f") { Metadata = new FileMetadata(EntryType.File, mode, 3, null) },
+            });
+            var held = new HeldObservations();
+            Assert.True(ReadSetValidator.Validate(dir, set, held: held).Holds);
+            Assert.True(ReadSetValidator.Validate(dir, set, held: held).Holds);
+
+            // a/b becomes a symlink to a folder outside holding the same bytes: nothing is checked through it.
+            Directory.Delete(Path.Combine(dir, "a", "b"), recursive: true);
+            File.CreateSymbolicLink(Path.Combine(dir, "a", "b"), outside);
+            var result = ReadSetValidator.Validate(dir, set);
+            Assert.Equal(3, result.Mismatches.Count);
+            Assert.All(result.Mismatches, m => Assert.DoesNotContain("content changed", m.Reason));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_changed_listing_says_which_names_were_added_and_removed()
     {
         var folder = Directory.CreateTempSubdirectory("layer-validate-listing-");

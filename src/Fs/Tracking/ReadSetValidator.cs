@@ -57,6 +57,7 @@ public static class ReadSetValidator
     public static ValidationResult Validate(string hostRoot, ReadSet readSet, IContentHashCache? cache = null, bool stopAtFirst = false, HeldObservations? held = null)
     {
         using var root = HostRoot.Open(hostRoot);
+        using var parents = new ParentDirectories(root);
         var observations = readSet.Observations;
         if (observations.Count == 0) return new ValidationResult([]);
         var found = new Mismatch?[observations.Count];
@@ -69,7 +70,7 @@ public static class ReadSetValidator
             {
                 var observation = observations[i];
                 if (held is not null && held.Contains(observation)) continue;
-                var reason = observation.Unstable ? "the file changed while the step was reading it" : Check(root, observation, cache);
+                var reason = observation.Unstable ? "the file changed while the step was reading it" : Check(root, parents, observation, cache);
                 if (reason is null)
                 {
                     held?.Add(observation);
@@ -90,14 +91,14 @@ public static class ReadSetValidator
 
     private const int ParallelChunk = 512;
 
-    private static string? Check(HostRoot root, Observation observation, IContentHashCache? cache)
+    private static string? Check(HostRoot root, ParentDirectories parents, Observation observation, IContentHashCache? cache)
     {
         var path = ObservationHashing.RelativePath(observation.Path);
         switch (observation.Kind)
         {
             case ObservationKind.Absent:
             {
-                var error = root.TryStat(path, out _);
+                var error = parents.TryStat(path, out _);
                 return error switch
                 {
                     0 => "it exists now",
@@ -108,7 +109,7 @@ public static class ReadSetValidator
 
             case ObservationKind.Metadata:
             {
-                var error = root.TryStat(path, out var st);
+                var error = parents.TryStat(path, out var st);
                 if (error != 0) return Gone(error);
                 string? target = null;
                 if (ObservationHashing.TypeOf(st.stx_mode) == EntryType.Symlink && root.TryReadLink(path, out string t) == 0) target = t;
@@ -117,8 +118,8 @@ public static class ReadSetValidator
 
             case ObservationKind.Content:
             {
-                // Stat first (an O_PATH open): an unchanged stamp with a cached hash needs no read at all.
-                var error = root.TryStat(path, out var st);
+                // Stat first (one statx in its folder): an unchanged stamp with a cached hash needs no read at all.
+                var error = parents.TryStat(path, out var st);
                 if (error != 0) return Gone(error);
                 var different = CompareMetadata(observation.Metadata, ObservationHashing.Metadata(st.stx_mode, st.stx_size, null));
                 if (different is not null) return different;
