@@ -67,6 +67,18 @@ public sealed class DomainXmlTests
     }
 
     [Fact]
+    public void Shares_extra_folders_read_only_each_under_its_own_tag()
+    {
+        var spec = Spec(workspace: "/run/layer/ws") with { ExtraShares = [new Machines.SharedFolder("clones", "/run/layer/clones-2")] };
+        var xml = XDocument.Parse(DomainXml.Build(spec));
+        Assert.Equal(2, xml.XPathSelectElements("/domain/devices/filesystem").Count());
+        Assert.Equal("/run/layer/ws", Value(xml, "/domain/devices/filesystem[target/@dir='workspace']/source/@dir"));
+        Assert.Equal("/run/layer/clones-2", Value(xml, "/domain/devices/filesystem[target/@dir='clones']/source/@dir"));
+        Assert.Equal("passthrough", Value(xml, "/domain/devices/filesystem[target/@dir='clones']/@accessmode"));
+        Assert.NotNull(xml.XPathSelectElement("/domain/devices/filesystem[target/@dir='clones']/readonly"));
+    }
+
+    [Fact]
     public void Attaches_a_cache_disk_only_when_asked_as_raw_with_its_serial_and_out_of_snapshots()
     {
         Assert.Single(XDocument.Parse(DomainXml.Build(Spec())).XPathSelectElements("/domain/devices/disk"));
