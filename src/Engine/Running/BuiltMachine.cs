@@ -10,10 +10,14 @@ namespace Layer.Engine.Running;
 public sealed class BuiltMachine : IDisposable
 {
     private readonly BuildSession _session;
+    private readonly WorkspaceMirrors _mirrors;
+    private readonly CloneMounts? _clones;
 
-    private BuiltMachine(BuildSession session, Machine machine)
+    private BuiltMachine(BuildSession session, WorkspaceMirrors mirrors, CloneMounts? clones, Machine machine)
     {
         _session = session;
+        _mirrors = mirrors;
+        _clones = clones;
         Machine = machine;
     }
 
@@ -24,14 +28,28 @@ public sealed class BuiltMachine : IDisposable
     {
         var layerfile = Builder.ResolveLayerfile(options.Path);
         var session = new BuildSession(options, observer, Parser.LayerfileDiscovery.FindRepositoryRoot(layerfile));
+        // The snapshot may hold CLONE overlays: share the clone trees whenever this cache has any.
+        var mirrors = new WorkspaceMirrors(session) { CloneShare = Directory.Exists(session.Clones.Trees) };
+        CloneMounts? clones = null;
+        Machine? machine = null;
         try
         {
             var mirror = session.Mirror();
-            var machine = await session.Vm().BootAsync(BootSource.Layer(layerId), new MachineSpec { MemoryMiB = memoryMiB, WorkspaceFolder = mirror.Mountpoint }, cancellationToken);
-            return new BuiltMachine(session, machine);
+            clones = CloneMounts.RentFor(session, mirrors);
+            machine = await session.Vm().BootAsync(BootSource.Layer(layerId), new MachineSpec
+            {
+                MemoryMiB = memoryMiB,
+                WorkspaceFolder = mirror.Mountpoint,
+                ExtraShares = clones is null ? [] : [clones.Share],
+            }, cancellationToken);
+            if (clones is not null) await clones.AttachAsync(machine, cancellationToken);
+            return new BuiltMachine(session, mirrors, clones, machine);
         }
         catch
         {
+            machine?.Dispose();
+            clones?.Dispose();
+            mirrors.Dispose();
             session.Dispose();
             throw;
         }
@@ -40,6 +58,8 @@ public sealed class BuiltMachine : IDisposable
     public void Dispose()
     {
         Machine.Dispose();
+        _clones?.Dispose();
+        _mirrors.Dispose();
         _session.Dispose();
     }
 }

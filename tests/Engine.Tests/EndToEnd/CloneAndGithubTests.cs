@@ -81,6 +81,14 @@ public sealed class CloneAndGithubTests : IDisposable
         Assert.Equal([StepStatus.Cached, StepStatus.Cached, StepStatus.Ran], fourth.Layerfiles.Single().Steps.Select(s => s.Status));
         Assert.Contains("b-feature", fourthObserver.OutputOf(5));
         Assert.Contains(fourthObserver.Messages, m => m.Contains("(feature-x at"));
+
+        // `layer shell` on the final snapshot sees the clone as the steps did.
+        using var machine = await BuiltMachine.BootAsync(new BuildOptions { Path = _repo.Root, CacheDirectory = CacheRoot, HostEnvironment = _ => null },
+            fourth.Layerfiles.Single().FinalLayer!, new RecordingObserver(), memoryMiB: 512);
+        var output = new System.Text.StringBuilder();
+        var result = await machine.Machine.RunAsync(Layer.Vm.Agent.RunSpec.ShellCommand("cat /app/b.txt"), c => output.Append(System.Text.Encoding.UTF8.GetString(c.Span)));
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("b-feature\n", output.ToString());
     }
 
     [HostFact(Needs.Root, Needs.Fuse, Needs.Libvirt)]
