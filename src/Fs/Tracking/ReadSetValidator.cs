@@ -39,7 +39,16 @@ public sealed class HeldObservations
 
     internal bool Contains(Observation observation) => _held.ContainsKey(observation);
 
-    internal void Add(Observation observation) => _held.TryAdd(observation, 0);
+    internal void Add(Observation observation)
+    {
+        _held.TryAdd(observation, 0);
+        // A content check compared the file's metadata too: a later step that only stat'ed the file
+        // (`find -name`, `ls -l`) observed the same metadata and needs no second look.
+        if (observation is { Kind: ObservationKind.Content, Metadata: not null })
+        {
+            _held.TryAdd(new Observation(ObservationKind.Metadata, observation.Path) { Metadata = observation.Metadata }, 0);
+        }
+    }
 }
 
 /// <summary>
