@@ -22,23 +22,45 @@ internal static class RunCommand
                           "a parent once for all its children, WAIT in order, independent Layerfiles in parallel",
         };
         var jobs = new Option<int?>("--jobs", "-j") { Description = "Layerfiles (and SPLIT copies) built at once (default: from cores and free memory)" };
+        var approve = new Option<bool>("--approve") { Description = "Approve every BUTTON without asking (without it and without a terminal, a BUTTON stops its Layerfile as waiting)" };
+        var artifacts = new Option<string?>("--artifacts")
+        {
+            Description = "Folder to copy ARTIFACT paths into, one folder per Layerfile inside (default: ./layer-artifacts)",
+            HelpName = "DIR",
+        };
+        artifacts.Validators.Add(result =>
+        {
+            if (result.Tokens.Any(t => t.Value.Trim().Length == 0)) result.AddError("--artifacts needs a folder");
+        });
+        var noWait = new Option<bool>("--no-wait") { Description = "When the build exposes something (EXPOSE), print where and end instead of serving until Ctrl-C" };
         var command = new Command(
             "run",
             "Build a Layerfile inside real VMs. Each step runs with the workspace shared through Layer's FUSE\n" +
             "filesystem, which records what the step reads; its disk snapshot is cached under those reads.\n" +
             "A step whose reads still hold (same bytes, same names, same absent files) is skipped and its\n" +
-            "snapshot restored. Every step that runs says why. Exit code: 0 on success, the failed step's\n" +
-            "exit code otherwise (1 for other errors). As root, installs what it needs first (scripts/host-setup).");
+            "snapshot restored. Every step that runs says why. ARTIFACT paths are copied out at the end;\n" +
+            "EXPOSE is served on 127.0.0.1 until Ctrl-C; a BUTTON is asked on the terminal.\n" +
+            "Exit code: 0 on success (also when serving ends with Ctrl-C), 75 when a BUTTON waits for\n" +
+            "approval, the failed step's exit code otherwise (1 for other errors, 130 when interrupted).\n" +
+            "As root, installs what it needs first (scripts/host-setup).");
         build.AddTo(command);
         command.Options.Add(report);
         command.Options.Add(noCache);
         command.Options.Add(all);
         command.Options.Add(jobs);
+        command.Options.Add(approve);
+        command.Options.Add(artifacts);
+        command.Options.Add(noWait);
         command.SetAction((result, cancellationToken) => RunAsync(build.Options(result) with
         {
             NoCache = result.GetValue(noCache),
             All = result.GetValue(all),
             Jobs = result.GetValue(jobs),
+            Approve = result.GetValue(approve),
+            ArtifactsDirectory = result.GetValue(artifacts),
+            NoWait = result.GetValue(noWait),
+            // Only a person at a terminal can answer; elsewhere (CI) an unapproved BUTTON waits.
+            Ask = Console.IsInputRedirected ? null : new ButtonPrompt(Console.Out, Console.In).AskAsync,
         }, result.GetValue(report), cancellationToken));
         return command;
     }
@@ -54,8 +76,10 @@ internal static class RunCommand
             var report = await Builder.RunAsync(options, observer, cancellationToken);
             observer.Summary(report);
             if (reportPath is not null) report.WriteTo(reportPath);
+            if (report.ServedUntilCancelled) return 0;
             if (interruption.Requested) return Interrupted();
             if (report.Succeeded) return 0;
+            if (report.Waiting) return WaitingExitCode;
             var failed = report.Layerfiles.SelectMany(l => l.Steps).FirstOrDefault(s => s.ExitCode is not null);
             return failed?.ExitCode is { } code and > 0 and < 256 ? code : 1;
         }
@@ -69,6 +93,9 @@ internal static class RunCommand
             return 1;
         }
     }
+
+    /// <summary>EX_TEMPFAIL of sysexits.h: not a failure, try again later (with --approve).</summary>
+    internal const int WaitingExitCode = 75;
 
     private static int Interrupted()
     {

@@ -89,8 +89,8 @@ internal sealed class ConsoleBuildObserver(TextWriter output, bool color, bool p
         {
             EndLine();
             if (_partial.Remove(layerfile.Path, out var rest) && rest.Length > 0) output.WriteLine($"{Prefix(layerfile)}{Paint("  | ", "2")}{rest}");
-            if (prefixed) output.WriteLine(Paint($"{Prefix(layerfile)}== {layerfile.Status}", layerfile.Status == "succeeded" ? "32;1" : "31;1"));
-            if (layerfile.Error is not null) output.WriteLine(Paint(layerfile.Error, "31"));
+            if (prefixed) output.WriteLine(Paint($"{Prefix(layerfile)}== {layerfile.Status}", StatusColour(layerfile.Status)));
+            if (layerfile.Error is not null) output.WriteLine(Paint(layerfile.Error, layerfile.Status == LayerfileStatus.Waiting ? "33" : "31"));
         }
     }
 
@@ -132,13 +132,24 @@ internal sealed class ConsoleBuildObserver(TextWriter output, bool color, bool p
             output.WriteLine();
             foreach (var layerfile in report.Layerfiles)
             {
-                output.WriteLine(Paint($"{layerfile.Path}: {layerfile.Status}", layerfile.Status == "succeeded" ? "32;1" : "31;1"));
+                output.WriteLine(Paint($"{layerfile.Path}: {layerfile.Status}", StatusColour(layerfile.Status)));
                 if (layerfile.Status == "not-run" && layerfile.Error is not null) output.WriteLine($"  {layerfile.Error}");
+                if (layerfile.WaitingFor is not null) output.WriteLine(Paint($"  waiting at BUTTON {layerfile.WaitingFor} (layer run --approve goes on)", "33"));
                 output.WriteLine($"  {"line",4}  {"status",-8} {"time",7}  instruction / why");
                 foreach (var step in layerfile.Steps)
                 {
                     var why = step.Status == StepStatus.Cached ? "" : step.Reason is null ? "" : $"  <- {step.Reason}";
                     output.WriteLine($"  {step.Line,4}  {step.Status,-8} {step.Seconds,6:0.0}s  {Short(step.Instruction)}{why}");
+                }
+
+                foreach (var artifact in layerfile.Artifacts ?? [])
+                {
+                    output.WriteLine($"  {artifact.Line,4}  artifact {artifact.Guest} -> {artifact.Host} ({artifact.Status})");
+                }
+
+                foreach (var exposed in layerfile.Exposed ?? [])
+                {
+                    output.WriteLine($"  {exposed.Line,4}  exposed  {exposed.Target} at {exposed.Url}");
                 }
             }
 
@@ -160,6 +171,13 @@ internal sealed class ConsoleBuildObserver(TextWriter output, bool color, bool p
         var line = instruction.ReplaceLineEndings(" ; ");
         return line.Length <= 80 ? line : line[..77] + "...";
     }
+
+    private static string StatusColour(string status) => status switch
+    {
+        "succeeded" => "32;1",
+        LayerfileStatus.Waiting => "33;1",
+        _ => "31;1",
+    };
 
     private string Paint(string text, string code) => color ? $"\e[{code}m{text}\e[0m" : text;
 }

@@ -42,4 +42,13 @@ public sealed record Plan(
 
     /// <summary>The instructions after <see cref="Split"/>.</summary>
     public IReadOnlyList<Instruction> AfterSplit { get; init; } = [];
+
+    /// <summary>ARTIFACT paths, copied out of the guest when the Layerfile ends (also when it failed).</summary>
+    public IReadOnlyList<PlannedArtifact> Artifacts { get; init; } = [];
+
+    /// <summary>BUTTONs, each asked before the unit it precedes.</summary>
+    public IReadOnlyList<PlannedButton> Buttons { get; init; } = [];
+
+    /// <summary>EXPOSE WEBSITE and EXPOSE TCP lines, served from the final snapshot when the Layerfile succeeded.</summary>
+    public IReadOnlyList<PlannedExposure> Exposures { get; init; } = [];
 }

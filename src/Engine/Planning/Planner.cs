@@ -14,8 +14,6 @@ public static class Planner
     /// <summary>Directives of the language that a later version runs; until then a run stops at their line.</summary>
     private static readonly HashSet<InstructionKind> NotYetSupported =
     [
-        InstructionKind.ExposeWebsite, InstructionKind.ExposeTcp, InstructionKind.Button,
-        InstructionKind.Artifact,
     ];
 
     /// <param name="layerfile">The parsed file (without errors).</param>
@@ -60,6 +58,9 @@ public static class Planner
         var autoCheckpoint = true;
         var notRun = new List<PlannedStep>();
         SkipRemainingIfInstruction? skippedAt = null;
+        var artifacts = new List<PlannedArtifact>();
+        var buttons = new List<PlannedButton>();
+        var exposures = new List<PlannedExposure>();
 
         void Close()
         {
@@ -153,6 +154,26 @@ public static class Planner
                     }
 
                     break;
+                case ArtifactInstruction artifact:
+                    // Not a step and not keyed: the paths are copied out when the Layerfile ends.
+                    foreach (var item in artifact.Paths)
+                    {
+                        var guest = GuestPath(environment.WorkingDirectory, environment.Expand(item.Value));
+                        if (guest == "/") throw PlanException.At(item.Span, "ARTIFACT / would copy the whole guest disk; name the files or folders to bring out");
+                        artifacts.Add(new PlannedArtifact(artifact.Span.Line, guest, artifact.Public));
+                    }
+
+                    break;
+                case ButtonInstruction button:
+                    Close();
+                    buttons.Add(new PlannedButton(button.Span.Line, button.Message?.Value ?? "", units.Count));
+                    break;
+                case ExposeWebsiteInstruction website:
+                    exposures.Add(Website(website, environment));
+                    break;
+                case ListInstruction { Kind: InstructionKind.ExposeTcp } tcp:
+                    exposures.AddRange(tcp.Items.Select(item => new PlannedTcpExposure(tcp.Span.Line, Exposing.WebsiteTargets.TcpPort(item.Value))));
+                    break;
                 case ListInstruction { Kind: InstructionKind.Wait }:
                     // Ordering between Layerfiles: the graph scheduler honours it; nothing runs in the VM.
                     break;
@@ -202,6 +223,9 @@ public static class Planner
         {
             Split = split,
             AfterSplit = split is null ? [] : remaining,
+            Artifacts = artifacts,
+            Buttons = buttons,
+            Exposures = exposures,
         };
     }
 
@@ -262,6 +286,20 @@ public static class Planner
         }).Distinct().ToList();
         if (sources.Contains("")) sources = [""];
         return new CopyPaths(sources, GuestPath(environment.WorkingDirectory, environment.Expand(clone.Destination.Value)));
+    }
+
+    private static PlannedWebsite Website(ExposeWebsiteInstruction website, StepEnvironment environment)
+    {
+        var target = environment.Expand(website.Target.Value);
+        var (port, tls, error) = Exposing.WebsiteTargets.Parse(target);
+        if (error is not null) throw PlanException.At(website.Target.Span, error);
+        var prefix = website.Path?.Value ?? "/";
+        if (tls && prefix != "/")
+        {
+            throw PlanException.At(website.Path!.Span, $"{target} speaks https, which the host cannot route by path (it is forwarded as is); serve it at / or expose its plain http port");
+        }
+
+        return new PlannedWebsite(website.Span.Line, port, target, tls, prefix, website.RewritePath?.Value);
     }
 
     /// <summary>A guest path: absolute as written, or relative to the working directory; normalised.</summary>

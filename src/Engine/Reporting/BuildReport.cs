@@ -43,8 +43,17 @@ public sealed class LayerfileReport
 {
     public required string Path { get; init; }
 
-    /// <summary><c>succeeded</c> or <c>failed</c>.</summary>
+    /// <summary><c>succeeded</c>, <c>failed</c>, <c>not-run</c>, or <c>waiting</c> (stopped at a BUTTON nobody approved).</summary>
     public string Status { get; set; } = "failed";
+
+    /// <summary>For <c>waiting</c>: the BUTTON's line and message.</summary>
+    public string? WaitingFor { get; set; }
+
+    /// <summary>ARTIFACT paths and where they were copied (null: the Layerfile has none).</summary>
+    public List<ArtifactReport>? Artifacts { get; set; }
+
+    /// <summary>EXPOSE lines being served after the build (null: nothing exposed).</summary>
+    public List<ExposedReport>? Exposed { get; set; }
 
     public List<StepReport> Steps { get; } = [];
 
@@ -67,6 +76,13 @@ public sealed class BuildReport
     public List<LayerfileReport> Layerfiles { get; } = [];
 
     public bool Succeeded => Layerfiles.Count > 0 && Layerfiles.All(l => l.Status == "succeeded");
+
+    /// <summary>Whether the run stopped at a BUTTON (and nothing failed).</summary>
+    public bool Waiting => !Succeeded && Layerfiles.Any(l => l.Status == "waiting") && Layerfiles.All(l => l.Status is "succeeded" or "waiting" or "not-run");
+
+    /// <summary>The build succeeded and then served what it exposed until it was cancelled (Ctrl-C): a normal end.</summary>
+    [JsonIgnore]
+    public bool ServedUntilCancelled { get; set; }
 
     public string ToJson() => JsonSerializer.Serialize(this, BuildReportJsonContext.Default.BuildReport);
 

@@ -52,6 +52,9 @@ internal sealed class BuildSession : IDisposable
 
     public VmHost Vm() => _vm.Value;
 
+    /// <summary>EXPOSE machines kept up after their Layerfiles, until the build stops serving.</summary>
+    public Exposing.ServingSet Serving { get; } = new();
+
     /// <summary>Other repositories (CLONE, FROM github/...) fetched into the cache; CLONE prefers the checkout's branch name.</summary>
     public Sources.CloneStore Clones
     {
@@ -87,6 +90,7 @@ internal sealed class BuildSession : IDisposable
 
     public void Dispose()
     {
+        Serving.Dispose();
         if (_vm.IsValueCreated) _vm.Value.DestroyAll();
         _mirror?.Dispose();
         if (_mirror is not null) TryDelete(_mirror.Mountpoint);

@@ -59,6 +59,7 @@ public static class Builder
             }
 
             var (report, final) = await new LayerfileRunner(session, mirrors).RunAsync(job.Plan, start, cancellationToken);
+            await LayerfileEnd.FinishAsync(session, mirrors, job.Plan, report, final, cancellationToken);
             report.FinalEnvironment = job.Plan.Final;
             report.MemoryMiB = job.Plan.MemoryMiB;
             job.Report = report;
@@ -68,7 +69,7 @@ public static class Builder
         }, (graphJob, blocker) =>
         {
             var job = (BuildJob)graphJob;
-            var why = $"{blocker.Name} {(((BuildJob)blocker).Report?.Status == "failed" ? "failed" : "did not run")}";
+            var why = $"{blocker.Name} {((BuildJob)blocker).Report?.Status switch { "failed" => "failed", LayerfileStatus.Waiting => "is waiting at a BUTTON", _ => "did not run" }}";
             job.Report = NotRun(job.Plan, why);
             Interlocked.Increment(ref finished);
             observer.Info($"{job.Name}: not run ({why})");
@@ -77,7 +78,35 @@ public static class Builder
         var result = new BuildReport();
         result.Layerfiles.AddRange(github.Reports);
         result.Layerfiles.AddRange(jobs.Select(j => j.Report ?? NotRun(j.Plan, "the build was interrupted")));
+        await ServeAsync(session, options, result, cancellationToken);
         return result;
+    }
+
+    /// <summary>
+    /// Keeps what the build exposed up while <see cref="BuildOptions.WhileServing"/> runs (by default until
+    /// cancelled), unless the build failed or --no-wait. Cancellation here is the normal end of serving.
+    /// </summary>
+    private static async Task ServeAsync(BuildSession session, BuildOptions options, BuildReport result, CancellationToken cancellationToken)
+    {
+        var endpoints = session.Serving.Endpoints;
+        if (endpoints.Count == 0) return;
+        if (!result.Succeeded || options.NoWait)
+        {
+            session.Observer.Info(options.NoWait ? "--no-wait: the exposed machines stop now" : "the build did not succeed: the exposed machines stop now");
+            return;
+        }
+
+        session.Observer.Info($"serving {string.Join(", ", endpoints.Select(e => e.Url))} until Ctrl-C (layer run --no-wait does not wait)");
+        try
+        {
+            await (options.WhileServing ?? ((_, token) => Task.Delay(Timeout.Infinite, token)))(endpoints, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            result.ServedUntilCancelled = true;
+        }
+
+        if (!result.ServedUntilCancelled) session.Observer.Info("stopped serving");
     }
 
     private static LayerfileReport NotRun(Plan plan, string why)

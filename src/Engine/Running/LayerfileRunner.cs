@@ -50,9 +50,12 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
         string? missReason = null;
         string? bootDescription = null;
 
-        // Phase one: every hit is skipped without booting anything.
+        // Phase one: every hit is skipped without booting anything. A BUTTON is asked before the lookups
+        // after it, so an unapproved run stops without booting.
+        var buttons = new ButtonGate(session);
         for (; first < plan.Units.Count; first++)
         {
+            if (!await buttons.PassAsync(plan, first, report, cancellationToken)) return (report, null);
             var unit = plan.Units[first];
             var key = StepKey.Of(parent, unit.Canonical, unit.Environment.KeyMaterial());
             var clock = Stopwatch.StartNew();
@@ -92,6 +95,7 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
         foreach (var skipped in skippedReports) session.Observer.StepChanged(report, skipped);
         if (first == plan.Units.Count)
         {
+            if (!await buttons.PassAsync(plan, plan.Units.Count, report, cancellationToken)) return (report, null);
             report.Status = "succeeded";
             report.FinalLayer = parent == start.KeyParent ? null : parent;
             session.Observer.LayerfileFinished(report);
@@ -133,6 +137,7 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
         executor.RestartBackground(plan.Units[first].Environment.Background);
         for (var i = first; i < plan.Units.Count; i++)
         {
+            if (i > first && !await new ButtonGate(session).PassAsync(plan, i, report, cancellationToken)) return (report, null);
             var unit = plan.Units[i];
             var key = StepKey.Of(parent, unit.Canonical, unit.Environment.KeyMaterial());
             var reason = i == first ? missReason : Reasons.ParentRan;
@@ -198,6 +203,7 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
                     }
                 }
 
+                await LayerfileEnd.CollectArtifactsAsync(session, plan, report, machine, cancellationToken);
                 report.Status = "failed";
                 session.Observer.LayerfileFinished(report);
                 return (report, null);
@@ -239,6 +245,8 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
             parent = layer;
         }
 
+        if (!await new ButtonGate(session).PassAsync(plan, plan.Units.Count, report, cancellationToken)) return (report, null);
+        await LayerfileEnd.CollectArtifactsAsync(session, plan, report, machine, cancellationToken);
         report.Status = "succeeded";
         report.FinalLayer = parent;
         session.Observer.LayerfileFinished(report);

@@ -6,6 +6,9 @@ internal static partial class Interop
         /// <summary>Debian's libvirt0 package; the ABI is stable across libvirt releases.</summary>
         internal const string Libvirt = "libvirt.so.0";
 
+        /// <summary>Debian's libvirt0 package too: the QEMU-specific calls (monitor commands) live apart from libvirt's stable API.</summary>
+        internal const string LibvirtQemu = "libvirt-qemu.so.0";
+
         internal const string Libc = "libc";
     }
 }

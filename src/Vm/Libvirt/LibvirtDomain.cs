@@ -71,5 +71,27 @@ internal sealed class LibvirtDomain : IDisposable
         Interop.Libvirt.virDomainSnapshotFree(snapshot);
     }
 
+    /// <summary>
+    /// Sends one human-monitor (HMP) command to the domain's QEMU and returns its text answer. HMP reports
+    /// most command errors as text, not as a failed call, so callers read the answer. libvirt marks the
+    /// domain "tainted (custom-monitor)" in its log: harmless for our transient domains.
+    /// </summary>
+    public unsafe string QemuMonitorCommand(string hmpCommand)
+    {
+        if (Interop.LibvirtQemu.virDomainQemuMonitorCommand(_handle, hmpCommand, out var result, Interop.LibvirtQemu.VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) != 0)
+        {
+            throw LibvirtException.FromLastError($"send `{hmpCommand}` to the monitor of domain {Name}");
+        }
+
+        try
+        {
+            return Marshal.PtrToStringUTF8(result) ?? "";
+        }
+        finally
+        {
+            NativeMemory.Free((void*)result);
+        }
+    }
+
     public void Dispose() => _handle.Dispose();
 }

@@ -166,6 +166,22 @@ public sealed class Machine : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Forwards 127.0.0.1:<paramref name="hostPort"/> on the host to TCP port <paramref name="guestPort"/> of the
+    /// guest through QEMU's user-mode network (HMP <c>hostfwd_add</c>): QEMU listens on the host and connects
+    /// to the guest's address 10.0.2.15, so the guest program must listen on all its interfaces (0.0.0.0),
+    /// not only on its loopback. The forward lasts as long as the machine.
+    /// </summary>
+    /// <exception cref="PortForwardException">QEMU refused, e.g. because the host port is taken.</exception>
+    public void ForwardTcp(int hostPort, int guestPort)
+    {
+        var network = _domain.QemuMonitorCommand("info network");
+        var netdev = System.Text.RegularExpressions.Regex.Match(network, @"([\w.-]+): index=\d+,type=user");
+        if (!netdev.Success) throw new PortForwardException($"{Name} has no user-mode network to forward through (QEMU's `info network`: {network.Trim()})");
+        var answer = _domain.QemuMonitorCommand($"hostfwd_add {netdev.Groups[1].Value} tcp:127.0.0.1:{hostPort}-:{guestPort}").Trim();
+        if (answer.Length > 0) throw new PortForwardException($"forwarding 127.0.0.1:{hostPort} to port {guestPort} of {Name}: {answer}");
+    }
+
     /// <summary>Stops the domain at once. The machine is unusable afterwards; Dispose still cleans up.</summary>
     public void Destroy()
     {

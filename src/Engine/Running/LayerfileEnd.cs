@@ -1,0 +1,98 @@
+using Layer.Engine.Artifacts;
+using Layer.Engine.Exposing;
+using Layer.Engine.Planning;
+using Layer.Engine.Reporting;
+using Layer.Vm.Machines;
+
+namespace Layer.Engine.Running;
+
+/// <summary>
+/// What happens after a Layerfile's steps: ARTIFACT and EXPOSE.
+/// <para>Artifacts are copied from the machine that ran the last step, before it goes away (also when a
+/// step failed: whatever exists then is copied). When every step was cached there is no such machine, so
+/// the final snapshot is booted to copy them (and the output says so): booting costs seconds, while
+/// keeping artifact copies in the cache would cost disk for every entry and could serve files the
+/// snapshot no longer matches.</para>
+/// <para>EXPOSE is always served from a fresh boot of the final snapshot, with the RUN BACKGROUND commands
+/// started again in order: the machine that ran the steps holds this run's cache disk and shares, which
+/// must be released when the Layerfile ends, and a served machine may outlive the build's other
+/// Layerfiles. It serves exactly what the cache holds, whether the steps ran or not.</para>
+/// </summary>
+internal static class LayerfileEnd
+{
+    /// <summary>The Layerfile's artifact folder: <c>--artifacts</c> (default ./layer-artifacts) / its name.</summary>
+    public static string ArtifactFolder(BuildSession session, Plan plan) =>
+        Path.Combine(Path.GetFullPath(session.Options.ArtifactsDirectory ?? "layer-artifacts"), ArtifactCollector.FolderName(plan.Layerfile, session.RepositoryRoot));
+
+    /// <summary>Copies the artifacts out of <paramref name="machine"/> into the report. Never throws for a guest that is gone.</summary>
+    public static async Task CollectArtifactsAsync(BuildSession session, Plan plan, LayerfileReport report, Machine machine, CancellationToken cancellationToken)
+    {
+        if (plan.Artifacts.Count == 0) return;
+        try
+        {
+            report.Artifacts = await ArtifactCollector.CollectAsync(machine, plan.Artifacts, ArtifactFolder(session, plan), session.Observer.Info, cancellationToken);
+        }
+        catch (Exception e) when (e is GuestFailedException or Vm.Agent.AgentException)
+        {
+            session.Observer.Info($"{plan.Layerfile}: the artifacts could not be copied ({e.Message})");
+            report.Artifacts = plan.Artifacts.Select(a => new ArtifactReport { Line = a.Line, Guest = a.GuestPath, Host = "", Public = a.Public, Notes = { e.Message } }).ToList();
+        }
+    }
+
+    /// <summary>
+    /// For a Layerfile that succeeded: copies artifacts the steps' machine did not (every step cached), and
+    /// starts serving its EXPOSE lines (added to the session's serving set).
+    /// </summary>
+    public static async Task FinishAsync(BuildSession session, WorkspaceMirrors mirrors, Plan plan, LayerfileReport report, BuildBase? final,
+        CancellationToken cancellationToken)
+    {
+        if (report.Status != "succeeded" || final is null) return;
+        var artifacts = plan.Artifacts.Count > 0 && report.Artifacts is null;
+        var serve = plan.Exposures.Count > 0;
+        if (!artifacts && !serve) return;
+        var purpose = (artifacts, serve) switch
+        {
+            (true, true) => "copy its artifacts and serve what it exposes",
+            (true, false) => "copy its artifacts",
+            _ => "serve what it exposes",
+        };
+        session.Observer.Info(artifacts
+            ? $"{plan.Layerfile}: every step was cached; booting its final snapshot to {purpose}"
+            : $"{plan.Layerfile}: booting its final snapshot to {purpose} (RUN BACKGROUND commands are started again)");
+        var mirror = mirrors.Rent();
+        Machine? machine = null;
+        var serving = false;
+        try
+        {
+            machine = await session.Vm().BootAsync(final.Boot, new MachineSpec { MemoryMiB = plan.MemoryMiB ?? 1024, WorkspaceFolder = mirror.Mountpoint }, cancellationToken);
+            if (artifacts) await CollectArtifactsAsync(session, plan, report, machine, cancellationToken);
+            if (!serve) return;
+            new StepExecutor(machine, session.RepositoryRoot, session.Observer, session.Options.HostEnvironment, report).RestartBackground(plan.Final.Background);
+            var served = machine;
+            var exposure = Exposure.Start(machine, plan.Exposures, () =>
+            {
+                served.Dispose();
+                mirrors.Return(mirror);
+            });
+            serving = true;
+            session.Serving.Add(exposure);
+            report.Exposed = exposure.Endpoints;
+            foreach (var endpoint in exposure.Endpoints)
+            {
+                session.Observer.Info($"{plan.Layerfile}:{endpoint.Line}: EXPOSE {(endpoint.Kind == "tcp" ? "TCP " + endpoint.Target : "WEBSITE " + endpoint.Target)} -> {endpoint.Url}");
+            }
+        }
+        catch (PortForwardException e)
+        {
+            throw new BuildException($"{plan.Layerfile}: EXPOSE could not be set up: {e.Message}", e);
+        }
+        finally
+        {
+            if (!serving)
+            {
+                machine?.Dispose();
+                mirrors.Return(mirror);
+            }
+        }
+    }
+}
