@@ -17,6 +17,8 @@ internal sealed class GuestKernel
         "9pnet_virtio", "9p", "overlay",
     ];
 
+    private Dictionary<string, ModuleLine>? _modules;
+
     private GuestKernel(string release, string vmlinuzPath, string modulesDirectory)
     {
         Release = release;
@@ -54,48 +56,31 @@ internal sealed class GuestKernel
     }
 
     /// <summary>Module names (without .ko) so that each comes after everything it depends on.</summary>
-    public IReadOnlyList<string> ModuleLoadOrder() => ModuleLoadOrder(File.ReadAllLines(Path.Combine(ModulesDirectory, "modules.dep")), WantedModules);
+    public IReadOnlyList<string> ModuleLoadOrder() => ModuleLoadOrder(Modules(), WantedModules);
 
     /// <summary>Relative path under <see cref="ModulesDirectory"/> of each module by name.</summary>
-    public IReadOnlyDictionary<string, string> ModulePaths()
-    {
-        var paths = new Dictionary<string, string>();
-        foreach (var line in File.ReadLines(Path.Combine(ModulesDirectory, "modules.dep")))
-        {
-            var colon = line.IndexOf(':');
-            if (colon > 0) paths[NameOf(line[..colon])] = line[..colon];
-        }
-
-        return paths;
-    }
+    public IReadOnlyDictionary<string, string> ModulePaths() => Modules().ToDictionary(m => m.Key, m => m.Value.Path);
 
     /// <summary>Depth-first over modules.dep lines ("kernel/fs/ext4/ext4.ko: kernel/lib/crc16.ko ...").</summary>
-    internal static IReadOnlyList<string> ModuleLoadOrder(IEnumerable<string> modulesDep, IEnumerable<string> wanted)
-    {
-        var dependencies = new Dictionary<string, string[]>();
-        foreach (var line in modulesDep)
-        {
-            var colon = line.IndexOf(':');
-            if (colon <= 0) continue;
-            dependencies[NameOf(line[..colon])] = line[(colon + 1)..]
-                .Split(' ', StringSplitOptions.RemoveEmptyEntries)
-                .Select(NameOf)
-                .ToArray();
-        }
+    internal static IReadOnlyList<string> ModuleLoadOrder(IEnumerable<string> modulesDep, IEnumerable<string> wanted) =>
+        ModuleLoadOrder(Parse(modulesDep), wanted);
 
+    private static IReadOnlyList<string> ModuleLoadOrder(Dictionary<string, ModuleLine> modules, IEnumerable<string> wanted)
+    {
         var order = new List<string>();
         var seen = new HashSet<string>();
 
         void Visit(string module)
         {
             if (!seen.Add(module)) return;
-            if (!dependencies.TryGetValue(module, out var needs))
+            if (!modules.TryGetValue(module, out var line))
             {
                 throw new ImageBuildException($"kernel module {module} is not in modules.dep: the guest kernel lacks it");
             }
 
             // modules.dep lists the deepest dependency last; visit from the end so it loads first.
-            foreach (var need in needs.Reverse()) Visit(need);
+            var needs = line.Needs.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            for (var i = needs.Length - 1; i >= 0; i--) Visit(NameOf(needs[i]));
             order.Add(module);
         }
 
@@ -103,11 +88,35 @@ internal sealed class GuestKernel
         return order;
     }
 
+    /// <summary>One line of modules.dep: the module's path and the unparsed list of what it needs.</summary>
+    private readonly record struct ModuleLine(string Path, string Needs);
+
+    /// <summary>
+    /// modules.dep by module name, read once per kernel. Every `layer run` computes the base image's id from
+    /// these (4,000 lines): the dependency lists are split only for the few modules the guest loads.
+    /// </summary>
+    private Dictionary<string, ModuleLine> Modules() => _modules ??= Parse(File.ReadLines(Path.Combine(ModulesDirectory, "modules.dep")));
+
+    private static Dictionary<string, ModuleLine> Parse(IEnumerable<string> modulesDep)
+    {
+        var modules = new Dictionary<string, ModuleLine>();
+        foreach (var line in modulesDep)
+        {
+            var colon = line.IndexOf(':');
+            if (colon <= 0) continue;
+            var path = line[..colon];
+            modules[NameOf(path)] = new ModuleLine(path, line[(colon + 1)..]);
+        }
+
+        return modules;
+    }
+
     private static string NameOf(string modulePath)
     {
-        var file = Path.GetFileName(modulePath);
+        var file = Path.GetFileName(modulePath.AsSpan());
         var dot = file.IndexOf(".ko", StringComparison.Ordinal);
-        return (dot > 0 ? file[..dot] : file).Replace('-', '_');
+        var name = dot > 0 ? file[..dot] : file;
+        return name.Contains('-') ? name.ToString().Replace('-', '_') : name.ToString();
     }
 
     /// <summary>Orders "6.1.0-9-amd64" before "6.1.0-56-amd64": digit runs compare as numbers.</summary>
