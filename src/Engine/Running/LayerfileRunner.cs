@@ -59,7 +59,7 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
             var unit = plan.Units[first];
             var key = StepKey.Of(parent, unit.Canonical, unit.Environment.KeyMaterial());
             var clock = Stopwatch.StartNew();
-            var (hit, reason) = session.Options.NoCache ? (null, Reasons.NoCache) : Lookup(key, parent, plan.Layerfile, unit);
+            var (hit, hitReads, reason) = session.Options.NoCache ? (null, null, Reasons.NoCache) : Lookup(key, parent, plan.Layerfile, unit);
             if (hit is null)
             {
                 missReason = reason;
@@ -77,7 +77,7 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
             }
 
             session.Store.Touch(hit.Id, DateTime.UtcNow);
-            var reads = hit.Observations().Observations.Select(o => o.Path).Distinct().ToList();
+            var reads = hitReads!.Observations.Select(o => o.Path).Distinct().ToList();
             foreach (var step in reports[first])
             {
                 step.Status = StepStatus.Cached;
@@ -274,11 +274,11 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
         return error is null ? null : new StepFailure(1, "CACHE folders could not be mounted", [error]);
     }
 
-    /// <summary>The first candidate whose read set still holds, or why there is none.</summary>
-    private (CacheEntry? Hit, string Reason) Lookup(StepKey key, string parent, string layerfile, PlannedUnit unit)
+    /// <summary>The first candidate whose read set still holds (and that read set, decoded once), or why there is none.</summary>
+    private (CacheEntry? Hit, ReadSet? ReadSet, string Reason) Lookup(StepKey key, string parent, string layerfile, PlannedUnit unit)
     {
         var candidates = session.Store.Candidates(key.Hex);
-        if (candidates.Count == 0) return (null, Reasons.ForMissingKey(session.Store, parent, layerfile, unit));
+        if (candidates.Count == 0) return (null, null, Reasons.ForMissingKey(session.Store, parent, layerfile, unit));
         string? reason = null;
         foreach (var candidate in candidates)
         {
@@ -288,12 +288,13 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
                 continue;
             }
 
-            var why = WhyNot(candidate.Observations(), layerfile, unit);
-            if (why is null) return (candidate, "");
+            var readSet = candidate.Observations();
+            var why = WhyNot(readSet, layerfile, unit);
+            if (why is null) return (candidate, readSet, "");
             reason ??= why;
         }
 
-        return (null, reason ?? Reasons.NoEntry);
+        return (null, null, reason ?? Reasons.NoEntry);
     }
 
     /// <summary>
