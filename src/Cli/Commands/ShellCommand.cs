@@ -61,7 +61,7 @@ internal static class ShellCommand
             }
 
             observer.Info($"booting {final.Path}'s final snapshot for the shell");
-            using var machine = await BuiltMachine.BootAsync(options, final.FinalLayer, observer, memoryMiB ?? final.MemoryMiB ?? 1024, cancellationToken);
+            using var machine = await BuiltMachine.BootAsync(options, final, observer, memoryMiB ?? final.MemoryMiB ?? 1024, cancellationToken);
             if (commandLine is null && RawTerminal.IsTerminal(StdinFd))
                 observer.Info("attached; nothing done here is kept: `exit` (or Ctrl-D) ends the shell and destroys the machine");
             return await AttachAsync(machine.Machine, commandLine, final.FinalEnvironment, cancellationToken);

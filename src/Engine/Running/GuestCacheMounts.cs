@@ -1,4 +1,5 @@
 using System.Text;
+using Layer.Engine.Cache;
 using Layer.Vm.Agent;
 using Layer.Vm.Disks;
 using Layer.Vm.Machines;
@@ -20,6 +21,19 @@ internal sealed class GuestCacheMounts(Machine machine)
 
     private readonly HashSet<string> _bound = new(StringComparer.Ordinal);
     private bool _diskMounted;
+
+    /// <summary>
+    /// The host side: the Layerfile's cache disk, or an empty throwaway one (with a message) when another
+    /// run of the same Layerfile holds it now. Dispose the lease after the machine is gone.
+    /// </summary>
+    public static CacheDiskLease AcquireDisk(BuildSession session, string layerfile)
+    {
+        var disks = new CacheDisks(session.Cache);
+        var lease = disks.TryAcquire(CacheDiskNames.Of(session.RepositoryRoot, layerfile), CacheDiskNames.Owner(session.RepositoryRoot, layerfile));
+        if (lease is not null) return lease;
+        session.Observer.Info($"{layerfile}: another run of this Layerfile is using its CACHE disk; this run gets an empty one, discarded at the end");
+        return disks.Throwaway();
+    }
 
     /// <summary>Mounts what <paramref name="folders"/> needs that is not mounted yet; returns an error text on failure.</summary>
     /// <param name="user">The step's USER: a folder CACHE creates is given to it.</param>

@@ -253,19 +253,9 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
         return (report, new BuildBase(parent, BootSource.Layer(parent), $"layer {parent}"));
     }
 
-    /// <summary>
-    /// The Layerfile's cache disk when it has CACHE folders: its own, or an empty throwaway one (with a
-    /// message) when another run of the same Layerfile holds it now.
-    /// </summary>
-    private CacheDiskLease? AcquireCacheDisk(Plan plan)
-    {
-        if (!plan.Units.Any(u => u.Steps.Any(s => s.Environment.CacheFolders.Length > 0))) return null;
-        var disks = new CacheDisks(session.Cache);
-        var lease = disks.TryAcquire(CacheDiskNames.Of(session.RepositoryRoot, plan.Layerfile), CacheDiskNames.Owner(session.RepositoryRoot, plan.Layerfile));
-        if (lease is not null) return lease;
-        session.Observer.Info($"{plan.Layerfile}: another run of this Layerfile is using its CACHE disk; this run gets an empty one, discarded at the end");
-        return disks.Throwaway();
-    }
+    /// <summary>The Layerfile's cache disk when it has CACHE folders (see <see cref="GuestCacheMounts.AcquireDisk"/>).</summary>
+    private CacheDiskLease? AcquireCacheDisk(Plan plan) =>
+        plan.Units.Any(u => u.Steps.Any(s => s.Environment.CacheFolders.Length > 0)) ? GuestCacheMounts.AcquireDisk(session, plan.Layerfile) : null;
 
     private static async Task<StepFailure?> EnsureCachesAsync(GuestCacheMounts caches, PlannedStep step, CancellationToken cancellationToken)
     {

@@ -95,6 +95,13 @@ public sealed class RepeatableAndCacheTests : IDisposable
         var result = await machine.Machine.RunAsync(RunSpec.ShellCommand("ls -A /var/cache/tool"), c => output.Append(System.Text.Encoding.UTF8.GetString(c.Span)));
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("seed\n", output.ToString());
+        machine.Dispose();
+
+        // What `layer shell` boots: the final state with the Layerfile's CACHE folders mounted as its steps had them.
+        using var shell = await BuiltMachine.BootAsync(Options(), third, new RecordingObserver(), memoryMiB: 512);
+        output.Clear();
+        result = await shell.Machine.RunAsync(RunSpec.ShellCommand("cat /var/cache/tool/log"), c => output.Append(System.Text.Encoding.UTF8.GetString(c.Span)));
+        Assert.Equal((0, "one\ntwo\n"), (result.ExitCode, output.ToString()));
     }
 
     [HostFact(Needs.Root, Needs.Fuse, Needs.Libvirt)]
