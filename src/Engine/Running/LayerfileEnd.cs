@@ -16,7 +16,8 @@ namespace Layer.Engine.Running;
 /// <para>EXPOSE is always served from a fresh boot of the final snapshot, with the RUN BACKGROUND commands
 /// started again in order: the machine that ran the steps holds this run's cache disk and shares, which
 /// must be released when the Layerfile ends, and a served machine may outlive the build's other
-/// Layerfiles. It serves exactly what the cache holds, whether the steps ran or not.</para>
+/// Layerfiles. It serves exactly what the cache holds, whether the steps ran or not; its CLONE overlays
+/// are put back, its CACHE folders are not mounted (their disk stays free for other runs).</para>
 /// </summary>
 internal static class LayerfileEnd
 {
@@ -60,18 +61,28 @@ internal static class LayerfileEnd
             ? $"{plan.Layerfile}: every step was cached; booting its final snapshot to {purpose}"
             : $"{plan.Layerfile}: booting its final snapshot to {purpose} (RUN BACKGROUND commands are started again)");
         var mirror = mirrors.Rent();
+        CloneMounts? clones = null;
         Machine? machine = null;
         var serving = false;
         try
         {
-            machine = await session.Vm().BootAsync(final.Boot, new MachineSpec { MemoryMiB = plan.MemoryMiB ?? 1024, WorkspaceFolder = mirror.Mountpoint }, cancellationToken);
+            // CLONE overlays recorded on the disk are put back on the clone share, as a restore does.
+            clones = CloneMounts.RentFor(session, mirrors);
+            machine = await session.Vm().BootAsync(final.Boot, new MachineSpec
+            {
+                MemoryMiB = plan.MemoryMiB ?? 1024,
+                WorkspaceFolder = mirror.Mountpoint,
+                ExtraShares = clones is null ? [] : [clones.Share],
+            }, cancellationToken);
+            if (clones is not null) await clones.AttachAsync(machine, cancellationToken);
             if (artifacts) await CollectArtifactsAsync(session, plan, report, machine, cancellationToken);
             if (!serve) return;
             new StepExecutor(machine, session.RepositoryRoot, session.Observer, session.Options.HostEnvironment, report).RestartBackground(plan.Final.Background);
-            var served = machine;
+            var (served, servedClones) = (machine, clones);
             var exposure = Exposure.Start(machine, plan.Exposures, () =>
             {
                 served.Dispose();
+                servedClones?.Dispose();
                 mirrors.Return(mirror);
             });
             serving = true;
@@ -91,6 +102,7 @@ internal static class LayerfileEnd
             if (!serving)
             {
                 machine?.Dispose();
+                clones?.Dispose();
                 mirrors.Return(mirror);
             }
         }
