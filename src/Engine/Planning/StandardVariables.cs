@@ -27,21 +27,23 @@ public static partial class StandardVariables
             ["REPOSITORY_NAME"] = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(repositoryRoot))),
         };
 
-        // Three git processes, not one per variable: every `layer run` pays for them, cached or not.
-        // %(describe) is `git describe`; empty when no tag reaches the commit, where --always gives the short hash.
-        // The closing "." keeps empty fields (no tag, an empty title) from being trimmed away.
-        var head = Git(repositoryRoot, "log", "-1", "--no-show-signature", "--format=%H%n%h%n%(describe)%n%s%n.")?.Split('\n');
-        if (head is not { Length: 5 }) return variables;
-        var commit = head[0];
-        variables["GIT_COMMIT"] = commit;
+        // One process for all of it (every `layer run` pays for it, cached or not): a shell running three
+        // git queries, each answer ended by a NUL. %(describe) is `git describe`, empty when no tag reaches
+        // the commit (then --always would give the short hash).
+        var answers = Git(repositoryRoot,
+            "git log -1 --no-show-signature '--format=%H%n%h%n%(describe)%n%s'; printf '\\0'; " +
+            "git rev-parse --abbrev-ref HEAD; printf '\\0'; " +
+            "git config --get remote.origin.url; printf '\\0'")?.Split('\0');
+        if (answers is not { Length: 4 } || answers[0].Split('\n') is not { Length: >= 4 } head || head[0].Length == 0) return variables;
+        variables["GIT_COMMIT"] = head[0];
         variables["GIT_SHORT_COMMIT"] = head[1];
         variables["GIT_TAG"] = head[2].Length > 0 ? head[2] : head[1];
         variables["GIT_COMMIT_TITLE"] = head[3];
         // A detached HEAD has no branch name; CI checkouts often are detached, so say so plainly.
-        var branch = Git(repositoryRoot, "rev-parse", "--abbrev-ref", "HEAD");
-        variables["GIT_BRANCH"] = branch is null or "HEAD" ? "" : branch;
+        var branch = answers[1].Trim();
+        variables["GIT_BRANCH"] = branch is "" or "HEAD" ? "" : branch;
         variables["LAYERCI_BRANCH"] = variables["GIT_BRANCH"];
-        if (Git(repositoryRoot, "config", "--get", "remote.origin.url") is { } origin && OwnerAndName(origin) is var (owner, name))
+        if (OwnerAndName(answers[2].Trim()) is var (owner, name))
         {
             variables["REPOSITORY_OWNER"] = owner;
             variables["REPOSITORY_NAME"] = name;
@@ -60,25 +62,22 @@ public static partial class StandardVariables
     [GeneratedRegex(@"[:/](?<owner>[^/:]+)/(?<name>[^/]+?)(\.git)?/?$")]
     private static partial Regex RemotePath();
 
-    /// <summary>One git query's trimmed output, or null when git is missing or the query fails (not a checkout, no commits).</summary>
-    private static string? Git(string folder, params string[] arguments)
+    /// <summary>
+    /// What a shell script of git queries printed, or null when it could not run. Only stdout is read (the
+    /// script sends its errors to /dev/null): no second pipe to drain, no reader threads to wait on.
+    /// </summary>
+    private static string? Git(string folder, string script)
     {
-        var start = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
+        var start = new ProcessStartInfo("sh") { RedirectStandardOutput = true, WorkingDirectory = folder };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("safe.directory=*");
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        start.ArgumentList.Add("exec 2>/dev/null; git() { command git -c safe.directory='*' \"$@\"; }; " + script);
+        start.Environment["GIT_TERMINAL_PROMPT"] = "0";
         try
         {
             using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            _ = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(TimeSpan.FromSeconds(10)))
-            {
-                process.Kill();
-                return null;
-            }
-
-            return process.ExitCode == 0 ? output.Result.Trim() : null;
+            var output = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            return output;
         }
         catch (System.ComponentModel.Win32Exception)
         {
