@@ -56,8 +56,11 @@ public abstract class CacheStoreContract : IDisposable
         _store.Add(Entry("old", "k", t));
         _store.Add(Entry("new", "k", t.AddHours(1)));
         Assert.Equal(["new", "old"], _store.Candidates("k").Select(e => e.Id));
-        _store.Touch("old", t.AddHours(2));
+        _store.Touch(["old", "unknown"], t.AddHours(2));
         Assert.Equal(["old", "new"], _store.Candidates("k").Select(e => e.Id));
+        var touched = _store.Candidates("k")[0];
+        Assert.Equal(Entry("old", "k", t) with { LastUsed = t.AddHours(2), ReadSet = touched.ReadSet }, touched);   // only lastUsed changed
+        Assert.Equal(Entry("old", "k", t).ReadSet, touched.ReadSet);
     }
 
     [Fact]

@@ -15,8 +15,8 @@ public interface ICacheStore : IDisposable
     /// <summary>Records an entry. Call only once its layer is committed on disk.</summary>
     void Add(CacheEntry entry);
 
-    /// <summary>Marks an entry used now (least recently used entries are pruned first).</summary>
-    void Touch(string id, DateTime when);
+    /// <summary>Marks entries used at <paramref name="when"/> (least recently used entries are pruned first), in one write; unknown ids are ignored.</summary>
+    void Touch(IReadOnlyCollection<string> ids, DateTime when);
 
     IReadOnlyList<CacheEntry> All();
 

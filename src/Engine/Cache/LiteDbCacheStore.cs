@@ -14,10 +14,12 @@ public sealed class LiteDbCacheStore : ICacheStore
     private readonly LiteDatabase _db;
     private readonly ILiteCollection<BsonDocument> _steps;
 
-    private LiteDbCacheStore(LiteDatabase db)
+    private LiteDbCacheStore(LiteDatabase db, bool created)
     {
         _db = db;
         _steps = db.GetCollection(Steps);
+        // Each call is an operation (in shared mode: open the file, take the lock): only a new index needs them.
+        if (!created) return;
         _steps.EnsureIndex("key");
         _steps.EnsureIndex("parent");
     }
@@ -27,7 +29,9 @@ public sealed class LiteDbCacheStore : ICacheStore
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var connection = new ConnectionString { Filename = path, Connection = ConnectionType.Shared, Upgrade = true };
-        return new LiteDbCacheStore(new LiteDatabase(connection, new BsonMapper()));
+        // A file left empty by a crash before its first write is as new as a missing one.
+        var created = !File.Exists(path) || new FileInfo(path).Length == 0;
+        return new LiteDbCacheStore(new LiteDatabase(connection, new BsonMapper()), created);
     }
 
     /// <summary>Where a cache folder keeps its index.</summary>
@@ -37,7 +41,7 @@ public sealed class LiteDbCacheStore : ICacheStore
     public static LiteDbCacheStore OpenIn(Vm.Host.CacheDirectory cache) => Open(PathIn(cache));
 
     /// <summary>A store on a stream (tests).</summary>
-    internal static LiteDbCacheStore Open(Stream stream) => new(new LiteDatabase(stream, new BsonMapper()));
+    internal static LiteDbCacheStore Open(Stream stream) => new(new LiteDatabase(stream, new BsonMapper()), created: true);
 
     public IReadOnlyList<CacheEntry> Candidates(string key) =>
         _steps.Find(Query.EQ("key", key)).Where(IsCurrent).Select(FromDocument)
@@ -49,12 +53,14 @@ public sealed class LiteDbCacheStore : ICacheStore
 
     public void Add(CacheEntry entry) => _steps.Upsert(ToDocument(entry));
 
-    public void Touch(string id, DateTime when)
+    /// <summary>
+    /// One UpdateMany: in shared mode every LiteDB operation opens the file and allocates a page cache, so a
+    /// no-change run touches all its hits at once instead of a find and an update per step.
+    /// </summary>
+    public void Touch(IReadOnlyCollection<string> ids, DateTime when)
     {
-        var document = _steps.FindById(id);
-        if (document is null) return;
-        document["lastUsed"] = when;
-        _steps.Update(document);
+        if (ids.Count == 0) return;
+        _steps.UpdateMany(BsonExpression.Create("{ lastUsed: @0 }", new BsonValue(when)), Query.In("_id", ids.Select(id => new BsonValue(id))));
     }
 
     public IReadOnlyList<CacheEntry> All() => _steps.FindAll().Where(IsCurrent).Select(FromDocument).OrderBy(e => e.Created).ToList();

@@ -30,11 +30,14 @@ public sealed class MemoryCacheStore : ICacheStore
         }
     }
 
-    public void Touch(string id, DateTime when)
+    public void Touch(IReadOnlyCollection<string> ids, DateTime when)
     {
         lock (_lock)
         {
-            if (_entries.TryGetValue(id, out var entry)) _entries[id] = entry with { LastUsed = when };
+            foreach (var id in ids)
+            {
+                if (_entries.TryGetValue(id, out var entry)) _entries[id] = entry with { LastUsed = when };
+            }
         }
     }
 

@@ -53,6 +53,7 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
         // Phase one: every hit is skipped without booting anything. A BUTTON is asked before the lookups
         // after it, so an unapproved run stops without booting.
         var buttons = new ButtonGate(session);
+        var hits = new List<string>();
         for (; first < plan.Units.Count; first++)
         {
             if (!await buttons.PassAsync(plan, first, report, cancellationToken)) return (report, null);
@@ -76,7 +77,7 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
                 break;
             }
 
-            session.Store.Touch(hit.Id, DateTime.UtcNow);
+            hits.Add(hit.Id);
             var reads = hitReads!.Observations.Select(o => o.Path).Distinct().ToList();
             foreach (var step in reports[first])
             {
@@ -92,6 +93,8 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
             boot = BootSource.Layer(hit.LayerId);
         }
 
+        // One write for all the hits (pruning keeps the recently used).
+        session.Store.Touch(hits, DateTime.UtcNow);
         foreach (var skipped in skippedReports) session.Observer.StepChanged(report, skipped);
         if (first == plan.Units.Count)
         {
