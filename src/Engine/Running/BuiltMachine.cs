@@ -13,12 +13,16 @@ public sealed class BuiltMachine : IDisposable
 {
     private readonly BuildSession _session;
     private readonly CacheDiskLease? _cacheDisk;
+    private readonly WorkspaceMirrors _mirrors;
+    private readonly CloneMounts? _clones;
 
-    private BuiltMachine(BuildSession session, Machine machine, CacheDiskLease? cacheDisk)
+    private BuiltMachine(BuildSession session, Machine machine, CacheDiskLease? cacheDisk, WorkspaceMirrors mirrors, CloneMounts? clones)
     {
         _session = session;
         Machine = machine;
         _cacheDisk = cacheDisk;
+        _mirrors = mirrors;
+        _clones = clones;
     }
 
     public Machine Machine { get; }
@@ -41,19 +45,27 @@ public sealed class BuiltMachine : IDisposable
         var path = Builder.ResolveLayerfile(options.Path);
         var session = new BuildSession(options, observer, Parser.LayerfileDiscovery.FindRepositoryRoot(path));
         CacheDiskLease? cacheDisk = null;
+        // The snapshot may hold CLONE overlays: share the clone trees whenever this cache has any.
+        var mirrors = new WorkspaceMirrors(session) { CloneShare = Directory.Exists(session.Clones.Trees) };
+        CloneMounts? clones = null;
+        Machine? machine = null;
         try
         {
             var mirror = session.Mirror();
+            clones = CloneMounts.RentFor(session, mirrors);
             var folders = layerfile?.FinalEnvironment?.CacheFolders ?? [];
             if (folders.Length > 0) cacheDisk = GuestCacheMounts.AcquireDisk(session, layerfile!.Path);
-            var machine = await session.Vm().BootAsync(BootSource.Layer(layerId), new MachineSpec
+            machine = await session.Vm().BootAsync(BootSource.Layer(layerId), new MachineSpec
             {
                 MemoryMiB = memoryMiB,
                 WorkspaceFolder = mirror.Mountpoint,
                 CacheDiskPath = cacheDisk?.ImagePath,
+                ExtraShares = clones is null ? [] : [clones.Share],
             }, cancellationToken);
-            var built = new BuiltMachine(session, machine, cacheDisk);
-            if (folders.Length > 0 && await new GuestCacheMounts(machine).EnsureAsync(folders, layerfile!.FinalEnvironment!.User, cancellationToken) is { } error)
+            if (clones is not null) await clones.AttachAsync(machine, cancellationToken);
+            var built = new BuiltMachine(session, machine, cacheDisk, mirrors, clones);
+            machine = null;
+            if (folders.Length > 0 && await new GuestCacheMounts(built.Machine).EnsureAsync(folders, layerfile!.FinalEnvironment!.User, cancellationToken) is { } error)
             {
                 built.Dispose();
                 throw new BuildException(error);
@@ -63,6 +75,9 @@ public sealed class BuiltMachine : IDisposable
         }
         catch
         {
+            machine?.Dispose();
+            clones?.Dispose();
+            mirrors.Dispose();
             cacheDisk?.Dispose();
             session.Dispose();
             throw;
@@ -72,6 +87,8 @@ public sealed class BuiltMachine : IDisposable
     public void Dispose()
     {
         Machine.Dispose();
+        _clones?.Dispose();
+        _mirrors.Dispose();
         _cacheDisk?.Dispose();
         _session.Dispose();
     }

@@ -151,20 +151,30 @@ internal sealed class StepExecutor(Machine machine, string repositoryRoot, IBuil
             }
         }
 
+        return await CopyInGuestAsync(copy.Sources, copy.Destination, repositoryRoot, ShareInGuest, step, report, cancellationToken);
+    }
+
+    /// <summary>
+    /// Copies with cp in the guest from a share (so every file copied is read, hence tracked): each
+    /// source is a path under <paramref name="hostFolder"/> ("" for all of it), seen in the guest under
+    /// <paramref name="guestFolder"/>. Several sources, a folder, or a target ending in '/' copy into the target folder.
+    /// </summary>
+    private Task<StepFailure?> CopyInGuestAsync(IReadOnlyList<string> sources, string destination, string hostFolder, string guestFolder,
+        PlannedStep step, StepReport report, CancellationToken cancellationToken)
+    {
         var script = new StringBuilder("set -e\n");
-        var intoFolder = copy.Sources.Count > 1 || copy.Destination.EndsWith('/') ||
-                         copy.Sources.Any(s => Directory.Exists(Path.Join(repositoryRoot, s)));
-        script.Append(intoFolder ? $"mkdir -p {ShellQuote(copy.Destination)}\n" : $"mkdir -p \"$(dirname {ShellQuote(copy.Destination)})\"\n");
-        foreach (var source in copy.Sources)
+        var intoFolder = sources.Count > 1 || destination.EndsWith('/') || sources.Any(s => Directory.Exists(Path.Join(hostFolder, s)));
+        script.Append(intoFolder ? $"mkdir -p {ShellQuote(destination)}\n" : $"mkdir -p \"$(dirname {ShellQuote(destination)})\"\n");
+        foreach (var source in sources)
         {
-            var inShare = source.Length == 0 ? ShareInGuest : ShareInGuest + "/" + source;
-            var isFolder = Directory.Exists(Path.Join(repositoryRoot, source)) && !IsLink(Path.Join(repositoryRoot, source));
+            var inGuest = source.Length == 0 ? guestFolder : guestFolder + "/" + source;
+            var isFolder = Directory.Exists(Path.Join(hostFolder, source)) && !IsLink(Path.Join(hostFolder, source));
             script.Append(isFolder
-                ? $"cp -a {ShellQuote(inShare)}/. {ShellQuote(copy.Destination)}/\n"
-                : $"cp -a {ShellQuote(inShare)} {ShellQuote(copy.Destination)}\n");
+                ? $"cp -a {ShellQuote(inGuest)}/. {ShellQuote(destination)}/\n"
+                : $"cp -a {ShellQuote(inGuest)} {ShellQuote(destination)}\n");
         }
 
-        return await RunAsync(script.ToString(), step.Environment with { SecretNames = step.Environment.SecretNames.Clear() }, report, cancellationToken);
+        return RunAsync(script.ToString(), step.Environment with { SecretNames = step.Environment.SecretNames.Clear() }, report, cancellationToken);
     }
 
     /// <summary>
@@ -209,19 +219,7 @@ internal sealed class StepExecutor(Machine machine, string repositoryRoot, IBuil
             return ok ? null : new StepFailure(1, "the clone could not be mounted", [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(TailLines)]);
         }
 
-        var script = new StringBuilder("set -e\n");
-        var intoFolder = copy.Sources.Count != 1 || copy.Destination.EndsWith('/') || Directory.Exists(Path.Join(tree, copy.Sources[0]));
-        script.Append(intoFolder ? $"mkdir -p {ShellQuote(copy.Destination)}\n" : $"mkdir -p \"$(dirname {ShellQuote(copy.Destination)})\"\n");
-        foreach (var path in copy.Sources.DefaultIfEmpty(""))
-        {
-            var inGuest = CloneMounts.GuestRoot + "/" + inShare + (path.Length == 0 ? "" : "/" + path);
-            var isFolder = Directory.Exists(Path.Join(tree, path)) && !IsLink(Path.Join(tree, path));
-            script.Append(isFolder
-                ? $"cp -a {ShellQuote(inGuest)}/. {ShellQuote(copy.Destination)}/\n"
-                : $"cp -a {ShellQuote(inGuest)} {ShellQuote(copy.Destination)}\n");
-        }
-
-        return await RunAsync(script.ToString(), step.Environment with { SecretNames = step.Environment.SecretNames.Clear() }, report, cancellationToken);
+        return await CopyInGuestAsync([.. copy.Sources.DefaultIfEmpty("")], copy.Destination, tree, CloneMounts.GuestRoot + "/" + inShare, step, report, cancellationToken);
     }
 
     private static bool IsLink(string path) => new FileInfo(path).LinkTarget is not null;
