@@ -17,7 +17,10 @@ public static class Builder
     public static async Task<BuildReport> RunAsync(BuildOptions options, IBuildObserver observer, CancellationToken cancellationToken = default)
     {
         if (options.Jobs is < 1) throw new BuildException($"--jobs {options.Jobs}: give 1 or more");
-        var (root, nodes, edges) = options.All ? Everything(options.Path) : Chain(options.Path);
+        // --all: a Layerfile that cannot be built (parse, graph or plan errors) fails alone; those that need it
+        // are not run and the others go on. A single `layer run` stops at the first error instead.
+        var unbuildable = new List<LayerfileReport>();
+        var (root, nodes, edges) = options.All ? Everything(options.Path, unbuildable) : Chain(options.Path);
         var standard = StandardVariables.FromCheckout(root, "layer-" + System.Environment.MachineName);
         // BUILD ENV GIT_BRANCH (say) keys on the standard value on purpose: --env wins, then the checkout, then the host.
         Func<string, string?> buildEnv = name =>
@@ -26,9 +29,37 @@ public static class Builder
         using var session = new BuildSession(options, observer, root);
         // FROM github/...: fetched and planned here, so its final environment is what the Layerfile inherits.
         var github = new GitHubBases(session, buildEnv, initial);
-        var jobs = BuildGraph.Plan(nodes, edges, initial,
-            (node, inherited) => MakePlan(node, root, node.Base is { Kind: FromTargetKind.GitHub } ? github.Prepare(node, Path.Combine(root, node.Path)).Final : inherited, buildEnv),
-            (prefix, index) => Planner.SplitCopy(prefix, index, root, buildEnv), observer.Info);
+        IReadOnlyList<BuildJob> jobs;
+        while (true)
+        {
+            try
+            {
+                jobs = BuildGraph.Plan(nodes, edges, initial, (node, inherited) =>
+                    {
+                        try
+                        {
+                            return MakePlan(node, root, node.Base is { Kind: FromTargetKind.GitHub } ? github.Prepare(node, Path.Combine(root, node.Path)).Final : inherited, buildEnv);
+                        }
+                        catch (BuildException e) when (options.All)
+                        {
+                            throw new UnbuildableLayerfile(node.Path, e.Message);
+                        }
+                    },
+                    (prefix, index) => Planner.SplitCopy(prefix, index, root, buildEnv), observer.Info);
+                break;
+            }
+            catch (UnbuildableLayerfile e)
+            {
+                // Planning needs no VM: drop it and what needs it, and plan the rest again.
+                nodes = Without(nodes, edges, new Dictionary<string, string> { [e.Path] = e.Message }, unbuildable);
+            }
+        }
+
+        foreach (var report in unbuildable)
+        {
+            observer.LayerfileStarted(report);
+            observer.LayerfileFinished(report);
+        }
 
         using var mirrors = new WorkspaceMirrors(session)
         {
@@ -76,6 +107,7 @@ public static class Builder
         }, cancellationToken);
 
         var result = new BuildReport();
+        result.Layerfiles.AddRange(unbuildable);
         result.Layerfiles.AddRange(github.Reports);
         result.Layerfiles.AddRange(jobs.Select(j => j.Report ?? NotRun(j.Plan, "the build was interrupted")));
         await ServeAsync(session, options, result, cancellationToken);
@@ -139,7 +171,8 @@ public static class Builder
     /// `--all DIR`: the Layerfiles under DIR and every Layerfile they need (FROM, WAIT), in build order.
     /// DIR defaults to the repository root, which makes it every Layerfile of the repository.
     /// </summary>
-    private static (string Root, IReadOnlyList<LayerfileNode> Nodes, IReadOnlyList<LayerfileEdge> Edges) Everything(string folder)
+    /// <param name="unbuildable">Gets a failed report for each Layerfile with errors and a not-run one for each that needs it.</param>
+    private static (string Root, IReadOnlyList<LayerfileNode> Nodes, IReadOnlyList<LayerfileEdge> Edges) Everything(string folder, List<LayerfileReport> unbuildable)
     {
         var full = Path.GetFullPath(folder);
         if (!Directory.Exists(full)) throw new BuildException($"{folder} is not a folder (layer run --all takes the folder whose Layerfiles to build)");
@@ -157,17 +190,49 @@ public static class Builder
             }
         }
 
-        var errors = new List<string>();
+        var errors = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var node in graph.Nodes.Where(n => wanted.Contains(n.Path)))
         {
             var problems = node.Parse.Errors.Concat(graph.Diagnostics.Where(d => d.Severity == Severity.Error && SameFile(d.Span.File, node.Path, root))).ToList();
             if (problems.Count == 0) continue;
             var source = File.ReadAllText(Path.Combine(root, node.Path));
-            errors.AddRange(problems.Select(p => Format(p, null, source)));
+            errors[node.Path] = string.Join("\n", problems.Select(p => Format(p, null, source)));
         }
 
-        if (errors.Count > 0) throw new BuildException(string.Join("\n", errors));
-        return (root, graph.InBuildOrder().Where(n => wanted.Contains(n.Path)).ToList(), graph.Edges);
+        var nodes = graph.InBuildOrder().Where(n => wanted.Contains(n.Path)).ToList();
+        return (root, errors.Count == 0 ? nodes : Without(nodes, graph.Edges, errors, unbuildable), graph.Edges);
+    }
+
+    /// <summary>
+    /// The nodes without those that cannot be built (a failed report each, with their errors) and without
+    /// every node that needs one of them through FROM or WAIT (a not-run report each).
+    /// </summary>
+    private static IReadOnlyList<LayerfileNode> Without(IReadOnlyList<LayerfileNode> nodes, IReadOnlyList<LayerfileEdge> edges,
+        IReadOnlyDictionary<string, string> errors, List<LayerfileReport> unbuildable)
+    {
+        var blocker = errors.Keys.ToDictionary(p => p, p => p, StringComparer.Ordinal);
+        // Nodes come in build order: whatever a node needs is decided before the node itself.
+        foreach (var node in nodes)
+        {
+            if (blocker.ContainsKey(node.Path)) continue;
+            var need = edges.FirstOrDefault(e => e.From == node.Path && blocker.ContainsKey(e.To));
+            if (need is not null) blocker[node.Path] = blocker[need.To];
+        }
+
+        foreach (var node in nodes.Where(n => blocker.ContainsKey(n.Path)))
+        {
+            unbuildable.Add(errors.TryGetValue(node.Path, out var error)
+                ? new LayerfileReport { Path = node.Path, Status = "failed", Error = error }
+                : new LayerfileReport { Path = node.Path, Status = "not-run", Error = $"{node.Path}: not run: it needs {blocker[node.Path]}, which has errors" });
+        }
+
+        return nodes.Where(n => !blocker.ContainsKey(n.Path)).ToList();
+    }
+
+    /// <summary>A Layerfile of a --all run that cannot be planned; the others go on.</summary>
+    private sealed class UnbuildableLayerfile(string path, string message) : Exception(message)
+    {
+        public string Path { get; } = path;
     }
 
     internal static BuildBase BaseImage(BuildSession session, Plan plan, LayerfileNode node)

@@ -73,4 +73,31 @@ public sealed class GraphRunTests : IDisposable
         Assert.Contains("tests/Layerfile#split=1 failed", byPath["web/Layerfile"].Error);
         Assert.All(byPath["web/Layerfile"].Steps, s => Assert.Equal(StepStatus.NotRun, s.Status));
     }
+
+    [HostFact(Needs.Root, Needs.Fuse, Needs.Libvirt)]
+    public async Task A_Layerfile_with_errors_fails_alone_what_needs_it_is_not_run_and_the_rest_builds()
+    {
+        Directory.CreateDirectory(Path.Combine(_repo.Root, ".git"));
+        Write("ok/Layerfile", $"FROM vm/busybox\nENV RUN_ID={_token}\nRUN echo ok\n");
+        Write("typo/Layerfile", "FROM vm/busybox\nRUNN echo typo\n");
+        Write("child/Layerfile", "FROM /typo\nRUN echo child\n");
+        Write("waits/Layerfile", "FROM vm/busybox\nWAIT /child\nRUN echo waits\n");
+        Write("plan/Layerfile", "FROM vm/busybox\nCOPY ../../outside /x\n");
+
+        var observer = new RecordingObserver();
+        var report = await RunAll(observer);
+
+        Assert.False(report.Succeeded);
+        var byPath = report.Layerfiles.ToDictionary(l => l.Path);
+        Assert.Equal("succeeded", byPath["ok/Layerfile"].Status);
+        Assert.Contains("ok", observer.OutputOf("ok/Layerfile", 3));
+        Assert.Equal("failed", byPath["typo/Layerfile"].Status);
+        Assert.Contains("typo/Layerfile:2:1: error:", byPath["typo/Layerfile"].Error);
+        Assert.Equal("not-run", byPath["child/Layerfile"].Status);
+        Assert.Contains("it needs typo/Layerfile, which has errors", byPath["child/Layerfile"].Error);
+        Assert.Equal("not-run", byPath["waits/Layerfile"].Status);
+        Assert.Equal("failed", byPath["plan/Layerfile"].Status);   // an error found while planning (COPY from outside) fails it alone too
+        Assert.Contains("plan/Layerfile:2:", byPath["plan/Layerfile"].Error);
+        Assert.Empty(byPath["child/Layerfile"].Steps);   // never planned, so never booted
+    }
 }
