@@ -48,7 +48,20 @@ public sealed class Machine : IDisposable, IAsyncDisposable
     public string? ParentLayerId { get; private set; }
 
     /// <summary>Whether libvirt still runs the domain.</summary>
-    public bool IsRunning => Volatile.Read(ref _disposed) == 0 && _domain.IsActive;
+    public bool IsRunning
+    {
+        get
+        {
+            try
+            {
+                return Volatile.Read(ref _disposed) == 0 && _domain.IsActive;
+            }
+            catch (ObjectDisposedException)
+            {
+                return false;   // disposed between the check and the call
+            }
+        }
+    }
 
     /// <summary>The last lines the guest wrote to its serial console.</summary>
     public IReadOnlyList<string> ConsoleTail(int lines = 20) => _console.LastLines(lines);
@@ -192,6 +205,11 @@ public sealed class Machine : IDisposable, IAsyncDisposable
         catch (LibvirtException)
         {
             // Already gone, or libvirtd went away: either way nothing more to stop.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed meanwhile on another thread (a session's DestroyAll racing the machine's own
+            // Dispose): the domain was destroyed there.
         }
     }
 
