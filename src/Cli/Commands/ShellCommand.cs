@@ -27,6 +27,7 @@ internal static class ShellCommand
         var build = new BuildArguments();
         var commandLine = new Option<string?>("--command", "-c") { Description = "Run this command line (bash -c, sh -c without bash) instead of an interactive shell" };
         var memory = new Option<int?>("--memory") { Description = "The machine's memory in MiB (default: the Layerfile's MEMORY, else 1024)" };
+        var split = new Option<int?>("--split") { Description = "For a Layerfile that SPLITs: which copy's final state to boot (0 to n-1; default 0)" };
         var command = new Command(
             "shell",
             "Build a Layerfile (as `layer run` does, cached steps skipped), boot its final snapshot with the\n" +
@@ -38,12 +39,13 @@ internal static class ShellCommand
         build.AddTo(command);
         command.Options.Add(commandLine);
         command.Options.Add(memory);
+        command.Options.Add(split);
         command.SetAction((result, cancellationToken) =>
-            RunAsync(build.Options(result), result.GetValue(commandLine), result.GetValue(memory), cancellationToken));
+            RunAsync(build.Options(result), result.GetValue(commandLine), result.GetValue(memory), result.GetValue(split), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(BuildOptions options, string? commandLine, int? memoryMiB, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(BuildOptions options, string? commandLine, int? memoryMiB, int? split, CancellationToken cancellationToken)
     {
         // Progress on stderr: stdout belongs to the shell, so `layer shell -c ... > file` holds its output only.
         var observer = new ConsoleBuildObserver(Console.Error, !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null);
@@ -51,7 +53,13 @@ internal static class ShellCommand
         {
             HostSetup.Ensure();
             var report = await Builder.RunAsync(options, observer, cancellationToken);
-            var final = report.Layerfiles.LastOrDefault();
+            var final = Target(report, split, out var splitError);
+            if (splitError is not null && report.Succeeded)
+            {
+                Console.Error.WriteLine($"layer shell: {splitError}");
+                return 2;
+            }
+
             if (!report.Succeeded || final?.FinalLayer is null)
             {
                 observer.Summary(report);
@@ -60,7 +68,7 @@ internal static class ShellCommand
                 return failed?.ExitCode is { } code and > 0 and < 256 ? code : 1;
             }
 
-            observer.Info($"booting {final.Path}'s final snapshot for the shell");
+            observer.Info($"booting {final.Path}'s final snapshot for the shell" + (final.Path.Contains("#split=") ? " (--split picks another copy)" : ""));
             using var machine = await BuiltMachine.BootAsync(options, final, observer, memoryMiB ?? final.MemoryMiB ?? 1024, cancellationToken);
             if (commandLine is null && RawTerminal.IsTerminal(StdinFd))
                 observer.Info("attached; nothing done here is kept: `exit` (or Ctrl-D) ends the shell and destroys the machine");
@@ -76,6 +84,34 @@ internal static class ShellCommand
             Console.Error.WriteLine("layer shell: interrupted; the VM was destroyed and the workspace unmounted");
             return 130;
         }
+    }
+
+    /// <summary>
+    /// The Layerfile whose final state the shell boots: the last one built, or for one that SPLITs, copy
+    /// <paramref name="split"/> (default 0) of it.
+    /// </summary>
+    internal static LayerfileReport? Target(BuildReport report, int? split, out string? error)
+    {
+        error = null;
+        var last = report.Layerfiles.LastOrDefault();
+        if (last is null) return null;
+        var marker = last.Path.IndexOf("#split=", StringComparison.Ordinal);
+        if (marker < 0)
+        {
+            if (split is not null) error = $"--split {split}: {last.Path} does not SPLIT";
+            return last;
+        }
+
+        var prefix = last.Path[..(marker + "#split=".Length)];
+        var copies = report.Layerfiles.Where(l => l.Path.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        var index = split ?? 0;
+        if (index < 0 || index >= copies.Count)
+        {
+            error = $"--split {index}: {last.Path[..marker]} has {copies.Count} copies (0 to {copies.Count - 1})";
+            return null;
+        }
+
+        return copies.Single(l => l.Path == prefix + index);
     }
 
     private static string FailureText(BuildReport report)
