@@ -185,7 +185,7 @@ internal sealed class CloneStore(string root, string? currentBranch)
         }
         catch (GitException e)
         {
-            throw new CloneException($"cannot read {url}: {e.Message}. Check the URL, the network, and that git can read it as this user (credentials, ssh keys)");
+            throw new CloneException($"cannot read {url}: {e.Message.TrimEnd('.')}. Check the URL, the network, and that git can read it as this user (credentials, ssh keys)");
         }
 
         return RemoteRefs.Parse(output);
@@ -221,7 +221,7 @@ internal sealed class CloneStore(string root, string? currentBranch)
         }
         catch (GitException e)
         {
-            throw new CloneException($"cannot fetch {url}: {e.Message}. Check the URL, the network, and that git can read it as this user");
+            throw new CloneException($"cannot fetch {url}: {e.Message.TrimEnd('.')}. Check the URL, the network, and that git can read it as this user");
         }
     }
 
