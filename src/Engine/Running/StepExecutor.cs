@@ -98,7 +98,9 @@ internal sealed class StepExecutor(Machine machine, string repositoryRoot, IBuil
                 observer.Info($"{layerfile.Path}:{report.Line}: RUN BACKGROUND ended ({how})" +
                               (tail.Lines().Count > 0 ? "\n" + string.Join("\n", tail.Lines().Select(l => "  | " + l)) : ""));
             }
-            else if (task.Exception?.InnerException is { } error && machine.IsRunning)
+            // A guest that stopped (destroyed at the end of a run or of serving, or crashed: the foreground step
+            // says so) is not this command's failure; the domain may still look active for a moment then.
+            else if (task.Exception?.InnerException is { } error and not GuestFailedException && machine.IsRunning)
             {
                 observer.Info($"{layerfile.Path}:{report.Line}: RUN BACKGROUND could not run: {error.Message}");
             }
