@@ -12,10 +12,6 @@ namespace Layer.Engine.Planning;
 public static class Planner
 {
     /// <summary>Directives of the language that a later version runs; until then a run stops at their line.</summary>
-    private static readonly HashSet<InstructionKind> NotYetSupported =
-    [
-    ];
-
     /// <param name="layerfile">The parsed file (without errors).</param>
     /// <param name="repositoryRoot">The folder shared with the VM; COPY sources must stay inside it.</param>
     /// <param name="inherited">The final environment of the parent Layerfile, or <see cref="StepEnvironment.Initial"/>.</param>
@@ -75,12 +71,6 @@ public static class Planner
         for (var index = 0; index < remaining.Count && split is null; index++)
         {
             var instruction = remaining[index];
-            if (NotYetSupported.Contains(instruction.Kind))
-            {
-                throw PlanException.At(instruction.Span,
-                    $"{Keywords.Of(instruction.Kind)} is not supported by `layer run` yet (it parses; running it comes in a later version)");
-            }
-
             if (skippedAt is not null)
             {
                 if (instruction.Kind is InstructionKind.Run or InstructionKind.Copy or InstructionKind.Clone) notRun.Add(new PlannedStep(instruction, environment));
