@@ -52,8 +52,17 @@ internal sealed class GitHubBases(BuildSession session, Func<string, string?> bu
             throw new BuildException($"{where}: {e.Message}");
         }
 
-        return _prepared.GetOrAdd(source.Url + "@" + source.Commit + ":" + source.PathInRepository,
-            _ => new Lazy<GitHubBase>(() => Load(source, where, depth))).Value;
+        var lazy = _prepared.GetOrAdd(source.Url + "@" + source.Commit + ":" + source.PathInRepository,
+            _ => new Lazy<GitHubBase>(() => Load(source, where, depth)));
+        try
+        {
+            return lazy.Value;
+        }
+        catch (InvalidOperationException) when (!lazy.IsValueCreated)
+        {
+            // Lazy's answer to asking for a value while computing it: the bases lead back to this one.
+            throw new BuildException($"{where}: FROM {source.Display} leads back to itself through the FROM lines of the repositories it names");
+        }
     }
 
     private GitHubBase Load(GitHubSource source, string where, int depth)
