@@ -35,20 +35,21 @@ public sealed record ValidationResult(IReadOnlyList<Mismatch> Mismatches)
 /// </summary>
 public sealed class HeldObservations
 {
-    private readonly ConcurrentDictionary<Observation, byte> _held = new();
+    // By kind, then path: hashing a path is a fraction of hashing a whole observation (its 64-digit hash,
+    // its metadata, a listing's names), and this is paid for every observation of every lookup.
+    private readonly ConcurrentDictionary<string, Observation>[] _held =
+        [.. Enum.GetValues<ObservationKind>().Select(_ => new ConcurrentDictionary<string, Observation>(StringComparer.Ordinal))];
 
-    internal bool Contains(Observation observation) => _held.ContainsKey(observation);
-
-    internal void Add(Observation observation)
+    internal bool Contains(Observation observation)
     {
-        _held.TryAdd(observation, 0);
+        if (_held[(int)observation.Kind].TryGetValue(observation.Path, out var held)) return held == observation;
         // A content check compared the file's metadata too: a later step that only stat'ed the file
         // (`find -name`, `ls -l`) observed the same metadata and needs no second look.
-        if (observation is { Kind: ObservationKind.Content, Metadata: not null })
-        {
-            _held.TryAdd(new Observation(ObservationKind.Metadata, observation.Path) { Metadata = observation.Metadata }, 0);
-        }
+        return observation is { Kind: ObservationKind.Metadata, Metadata: not null, Hash: null, Names: null, Unstable: false } &&
+               _held[(int)ObservationKind.Content].TryGetValue(observation.Path, out var content) && content.Metadata == observation.Metadata;
     }
+
+    internal void Add(Observation observation) => _held[(int)observation.Kind][observation.Path] = observation;
 }
 
 /// <summary>
