@@ -89,13 +89,18 @@ internal sealed class GuestKernel
     }
 
     /// <summary>One line of modules.dep: the module's path and the unparsed list of what it needs.</summary>
-    private readonly record struct ModuleLine(string Path, string Needs);
+    private readonly record struct ModuleLine(string Line, int Colon)
+    {
+        public string Path => Line[..Colon];
+
+        public string Needs => Line[(Colon + 1)..];
+    }
 
     /// <summary>
     /// modules.dep by module name, read once per kernel. Every `layer run` computes the base image's id from
     /// these (4,000 lines): the dependency lists are split only for the few modules the guest loads.
     /// </summary>
-    private Dictionary<string, ModuleLine> Modules() => _modules ??= Parse(File.ReadLines(Path.Combine(ModulesDirectory, "modules.dep")));
+    private Dictionary<string, ModuleLine> Modules() => _modules ??= Parse(File.ReadAllText(Path.Combine(ModulesDirectory, "modules.dep")).Split('\n'));
 
     private static Dictionary<string, ModuleLine> Parse(IEnumerable<string> modulesDep)
     {
@@ -104,16 +109,18 @@ internal sealed class GuestKernel
         {
             var colon = line.IndexOf(':');
             if (colon <= 0) continue;
-            var path = line[..colon];
-            modules[NameOf(path)] = new ModuleLine(path, line[(colon + 1)..]);
+            // Substrings only for the few lines whose dependencies are walked (ModuleLine keeps the line).
+            modules[NameOf(line.AsSpan(0, colon))] = new ModuleLine(line, colon);
         }
 
         return modules;
     }
 
-    private static string NameOf(string modulePath)
+    private static string NameOf(string modulePath) => NameOf(modulePath.AsSpan());
+
+    private static string NameOf(ReadOnlySpan<char> modulePath)
     {
-        var file = Path.GetFileName(modulePath.AsSpan());
+        var file = Path.GetFileName(modulePath);
         var dot = file.IndexOf(".ko", StringComparison.Ordinal);
         var name = dot > 0 ? file[..dot] : file;
         return name.Contains('-') ? name.ToString().Replace('-', '_') : name.ToString();
