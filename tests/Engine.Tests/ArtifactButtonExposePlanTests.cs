@@ -8,24 +8,13 @@ namespace Layer.Engine.Tests;
 /// <summary>How the planner places ARTIFACT, BUTTON and EXPOSE: outside every key, at the line's WORKDIR, between units.</summary>
 public sealed class ArtifactButtonExposePlanTests : IDisposable
 {
-    private readonly DirectoryInfo _repo = Directory.CreateTempSubdirectory("layer-plan-abe-");
+    private readonly PlanningRepository _planning = new("layer-plan-abe-");
 
-    public void Dispose() => _repo.Delete(recursive: true);
+    public void Dispose() => _planning.Dispose();
 
-    private Plan PlanOf(string text)
-    {
-        var path = Path.Combine(_repo.FullName, "Layerfile");
-        File.WriteAllText(path, text);
-        var parsed = LayerfileParser.Parse(text, path);
-        Assert.False(parsed.HasErrors, string.Join("\n", parsed.Errors));
-        return Planner.Make(parsed.Layerfile, _repo.FullName, StepEnvironment.Initial, _ => null);
-    }
+    private Plan PlanOf(string text, string folder = "", Func<string, string?>? buildEnv = null) => _planning.PlanOf(text, folder, buildEnv);
 
-    private static List<string> Keys(Plan plan)
-    {
-        var parent = "image";
-        return plan.Units.Select(unit => parent = StepKey.Of(parent, unit.Canonical, unit.Environment.KeyMaterial()).Hex).ToList();
-    }
+    private static IReadOnlyList<StepKey> Keys(Plan plan) => PlanningRepository.Keys(plan);
 
     [Fact]
     public void Artifact_paths_are_absolute_under_the_workdir_of_their_line_and_change_no_key()

@@ -6,33 +6,13 @@ namespace Layer.Engine.Tests;
 
 public sealed class PlannerTests : IDisposable
 {
-    private readonly DirectoryInfo _repo = Directory.CreateTempSubdirectory("layer-plan-");
+    private readonly PlanningRepository _planning = new("layer-plan-");
 
-    public void Dispose() => _repo.Delete(recursive: true);
+    public void Dispose() => _planning.Dispose();
 
-    private Plan PlanOf(string text, string folder = "", Func<string, string?>? buildEnv = null)
-    {
-        var path = Path.Combine(_repo.FullName, folder, "Layerfile");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, text);
-        var parsed = LayerfileParser.Parse(text, path);
-        Assert.False(parsed.HasErrors, string.Join("\n", parsed.Errors));
-        return Planner.Make(parsed.Layerfile, _repo.FullName, StepEnvironment.Initial, buildEnv ?? (_ => null));
-    }
+    private Plan PlanOf(string text, string folder = "", Func<string, string?>? buildEnv = null) => _planning.PlanOf(text, folder, buildEnv);
 
-    private static IReadOnlyList<StepKey> Keys(Plan plan)
-    {
-        var parent = "image";
-        var keys = new List<StepKey>();
-        foreach (var unit in plan.Units)
-        {
-            var key = StepKey.Of(parent, unit.Canonical, unit.Environment.KeyMaterial());
-            keys.Add(key);
-            parent = key.Hex;
-        }
-
-        return keys;
-    }
+    private static IReadOnlyList<StepKey> Keys(Plan plan) => PlanningRepository.Keys(plan);
 
     [Fact]
     public void Each_run_and_copy_is_its_own_unit_with_the_environment_set_before_it()

@@ -9,31 +9,13 @@ namespace Layer.Engine.Tests;
 /// <summary>RUN REPEATABLE and CACHE before anything boots: plans, keys, which earlier run a repeat starts from, cache disk names.</summary>
 public sealed class RepeatableAndCachePlanningTests : IDisposable
 {
-    private readonly DirectoryInfo _repo = Directory.CreateTempSubdirectory("layer-plan-rc-");
+    private readonly PlanningRepository _planning = new("layer-plan-rc-");
 
-    public void Dispose() => _repo.Delete(recursive: true);
+    public void Dispose() => _planning.Dispose();
 
-    private Plan PlanOf(string text)
-    {
-        var path = Path.Combine(_repo.FullName, "Layerfile");
-        File.WriteAllText(path, text);
-        var parsed = LayerfileParser.Parse(text, path);
-        Assert.False(parsed.HasErrors, string.Join("\n", parsed.Errors));
-        return Planner.Make(parsed.Layerfile, _repo.FullName, StepEnvironment.Initial, _ => null);
-    }
+    private Plan PlanOf(string text, string folder = "", Func<string, string?>? buildEnv = null) => _planning.PlanOf(text, folder, buildEnv);
 
-    private static List<StepKey> Keys(Plan plan)
-    {
-        var parent = "image";
-        var keys = new List<StepKey>();
-        foreach (var unit in plan.Units)
-        {
-            keys.Add(StepKey.Of(parent, unit.Canonical, unit.Environment.KeyMaterial()));
-            parent = keys[^1].Hex;
-        }
-
-        return keys;
-    }
+    private static IReadOnlyList<StepKey> Keys(Plan plan) => PlanningRepository.Keys(plan);
 
     [Fact]
     public void Cache_folders_reach_the_steps_after_them_resolved_against_home_and_workdir()
@@ -118,11 +100,11 @@ public sealed class RepeatableAndCachePlanningTests : IDisposable
     [Fact]
     public void A_disk_whose_layerfile_is_gone_is_known_as_such()
     {
-        var layerfile = Path.Combine(_repo.FullName, "Layerfile");
+        var layerfile = Path.Combine(_planning.Root.FullName, "Layerfile");
         File.WriteAllText(layerfile, "FROM vm/busybox\n");
-        Assert.False(CacheDiskNames.OwnerIsGone(CacheDiskNames.Owner(_repo.FullName, "Layerfile")));
-        Assert.False(CacheDiskNames.OwnerIsGone(CacheDiskNames.Owner(_repo.FullName, "Layerfile#split=2")));
-        Assert.True(CacheDiskNames.OwnerIsGone(CacheDiskNames.Owner(_repo.FullName, "gone/Layerfile")));
+        Assert.False(CacheDiskNames.OwnerIsGone(CacheDiskNames.Owner(_planning.Root.FullName, "Layerfile")));
+        Assert.False(CacheDiskNames.OwnerIsGone(CacheDiskNames.Owner(_planning.Root.FullName, "Layerfile#split=2")));
+        Assert.True(CacheDiskNames.OwnerIsGone(CacheDiskNames.Owner(_planning.Root.FullName, "gone/Layerfile")));
         Assert.False(CacheDiskNames.OwnerIsGone("?"));
     }
 }
