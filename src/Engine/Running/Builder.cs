@@ -21,12 +21,14 @@ public static class Builder
         // are not run and the others go on. A single `layer run` stops at the first error instead.
         var unbuildable = new List<LayerfileReport>();
         var (root, nodes, edges) = options.All ? Everything(options.Path, unbuildable) : Chain(options.Path);
-        var standard = StandardVariables.FromCheckout(root, "layer-" + System.Environment.MachineName);
+        // Asking git takes a few milliseconds of waiting on other processes: let it overlap opening the cache.
+        var standardVariables = Task.Run(() => StandardVariables.FromCheckout(root, "layer-" + System.Environment.MachineName), cancellationToken);
+        using var session = new BuildSession(options, observer, root);
+        var standard = await standardVariables;
         // BUILD ENV GIT_BRANCH (say) keys on the standard value on purpose: --env wins, then the checkout, then the host.
         Func<string, string?> buildEnv = name =>
             options.Environment.TryGetValue(name, out var v) ? v : standard.TryGetValue(name, out var s) ? s : options.HostEnvironment(name);
         var initial = StepEnvironment.Initial with { Unkeyed = System.Collections.Immutable.ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, standard) };
-        using var session = new BuildSession(options, observer, root);
         // FROM github/...: fetched and planned here, so its final environment is what the Layerfile inherits.
         var github = new GitHubBases(session, buildEnv, initial);
         IReadOnlyList<BuildJob> jobs;
