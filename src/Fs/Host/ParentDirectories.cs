@@ -18,9 +18,8 @@ internal sealed class ParentDirectories(HostRoot root) : IDisposable
     public unsafe int TryStat(string relativePath, out statx st)
     {
         var slash = relativePath.LastIndexOf('/');
-        var folder = slash < 0 ? "" : relativePath[..slash];
         var name = relativePath[(slash + 1)..];
-        if (name is "" or "." or ".." || Folder(folder) is not { } fd)
+        if (name is "" or "." or ".." || Folder(relativePath, Math.Max(slash, 0)) is not { } fd)
         {
             // The root itself, an odd name, or a folder that cannot be opened: the full path's own
             // resolution gives the exact errno (ELOOP through a symlink, ENOTDIR, ENOENT...).
@@ -33,7 +32,23 @@ internal sealed class ParentDirectories(HostRoot root) : IDisposable
         return result == 0 ? 0 : Io.LastErrno;
     }
 
-    private FileDescriptor? Folder(string folder)
+    // Read sets are sorted by path and each thread checks a run of them: most files are in the folder
+    // the thread's previous file was in, which this answers without hashing the folder's name.
+    [ThreadStatic]
+    private static (ParentDirectories? Owner, string Folder, FileDescriptor? Fd) _last;
+
+    /// <summary>The folder that is the first <paramref name="length"/> characters of <paramref name="path"/>.</summary>
+    private FileDescriptor? Folder(string path, int length)
+    {
+        var last = _last;
+        if (ReferenceEquals(last.Owner, this) && last.Folder.AsSpan().SequenceEqual(path.AsSpan(0, length))) return last.Fd;
+        var folder = path[..length];
+        var fd = Open(folder);
+        _last = fd is null ? default : (this, folder, fd);
+        return fd;
+    }
+
+    private FileDescriptor? Open(string folder)
     {
         if (_open.TryGetValue(folder, out var known)) return known;
         if (root.TryOpen(folder, O_PATH | O_DIRECTORY, out var fd) != 0)

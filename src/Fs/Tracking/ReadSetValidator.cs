@@ -31,14 +31,15 @@ public sealed record ValidationResult(IReadOnlyList<Mismatch> Mismatches)
 /// <summary>
 /// Observations that held when checked during one lookup pass. Steps of a Layerfile mostly read the same
 /// files (every step after `npm ci` sees the same node_modules): the second step need not stat them again.
-/// Only for one pass: the workspace may change between builds.
+/// Only for one pass (the workspace may change between builds), and for one validation at a time: each
+/// validation reads it from several threads and adds what it found once its checks are done.
 /// </summary>
 public sealed class HeldObservations
 {
     // By kind, then path: hashing a path is a fraction of hashing a whole observation (its 64-digit hash,
     // its metadata, a listing's names), and this is paid for every observation of every lookup.
-    private readonly ConcurrentDictionary<string, Observation>[] _held =
-        [.. Enum.GetValues<ObservationKind>().Select(_ => new ConcurrentDictionary<string, Observation>(StringComparer.Ordinal))];
+    private readonly Dictionary<string, Observation>[] _held =
+        [.. Enum.GetValues<ObservationKind>().Select(_ => new Dictionary<string, Observation>(StringComparer.Ordinal))];
 
     internal bool Contains(Observation observation)
     {
@@ -49,7 +50,20 @@ public sealed class HeldObservations
                _held[(int)ObservationKind.Content].TryGetValue(observation.Path, out var content) && content.Metadata == observation.Metadata;
     }
 
-    internal void Add(Observation observation) => _held[(int)observation.Kind][observation.Path] = observation;
+    internal void AddRange(IReadOnlyList<Observation> observations, bool[] held)
+    {
+        var counts = new int[_held.Length];
+        for (var i = 0; i < observations.Count; i++)
+        {
+            if (held[i]) counts[(int)observations[i].Kind]++;
+        }
+
+        for (var kind = 0; kind < _held.Length; kind++) _held[kind].EnsureCapacity(_held[kind].Count + counts[kind]);
+        for (var i = 0; i < observations.Count; i++)
+        {
+            if (held[i]) _held[(int)observations[i].Kind][observations[i].Path] = observations[i];
+        }
+    }
 }
 
 /// <summary>
@@ -71,6 +85,7 @@ public static class ReadSetValidator
         var observations = readSet.Observations;
         if (observations.Count == 0) return new ValidationResult([]);
         var found = new Mismatch?[observations.Count];
+        var heldNow = held is null ? null : new bool[observations.Count];
         var stop = 0;
         // Each check is a few syscalls on its own path: spread them over the cores. Mismatches are
         // reported in read-set order whatever order the checks finished in.
@@ -83,7 +98,7 @@ public static class ReadSetValidator
                 var reason = observation.Unstable ? "the file changed while the step was reading it" : Check(root, parents, observation, cache);
                 if (reason is null)
                 {
-                    held?.Add(observation);
+                    if (heldNow is not null) heldNow[i] = true;
                     continue;
                 }
 
@@ -95,6 +110,7 @@ public static class ReadSetValidator
             }
         });
 
+        held?.AddRange(observations, heldNow!);
         var mismatches = found.OfType<Mismatch>().ToList();
         return new ValidationResult(stopAtFirst && mismatches.Count > 1 ? mismatches[..1] : mismatches);
     }
