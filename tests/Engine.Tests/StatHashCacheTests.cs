@@ -52,4 +52,35 @@ public sealed class StatHashCacheTests : IDisposable
         File.WriteAllBytes(file.FullName, File.ReadAllBytes(file.FullName)[..30]);
         Assert.Equal(0, StatHashCache.Load(_folder.FullName, "/some/repo").Count);
     }
+
+    [Fact]
+    public void Pruning_drops_the_caches_of_folders_that_are_gone_and_keeps_the_others()
+    {
+        var live = Directory.CreateTempSubdirectory("layer-stathash-live-");
+        var gone = Directory.CreateTempSubdirectory("layer-stathash-gone-");
+        try
+        {
+            var stamp = new FileStamp(1, 2, 3, Ns(Old), Ns(Old));
+            foreach (var root in new[] { live.FullName, gone.FullName })
+            {
+                var cache = StatHashCache.Load(_folder.FullName, root);
+                cache.Store("a.txt", stamp, "h");
+                cache.Save();
+            }
+
+            File.WriteAllText(Path.Combine(_folder.FullName, "old.stathash"), "layer.stathash.v1 and whatever followed");
+            gone.Delete(recursive: true);
+
+            var (count, bytes) = StatHashCache.PruneGone(_folder.FullName);
+            Assert.Equal(2, count);
+            Assert.True(bytes > 0);
+            Assert.Single(_folder.GetFiles("*.stathash"));
+            Assert.True(StatHashCache.Load(_folder.FullName, live.FullName).TryGet("a.txt", stamp, out _));
+        }
+        finally
+        {
+            live.Delete(recursive: true);
+            if (Directory.Exists(gone.FullName)) gone.Delete(recursive: true);
+        }
+    }
 }

@@ -127,6 +127,8 @@ internal static class CacheCommand
         Console.WriteLine($"removed {plan.RemovedEntries.Count} cached steps, {plan.DeletedLayers.Count} layers ({Size(plan.FreedBytes)}) " +
                           $"and {images.Count} old base images ({Size(images.Sum(i => i.Bytes))}); {Size(plan.KeptBytes)} of layers kept");
         Console.WriteLine($"removed {removedDisks.Count} CACHE disks ({Size(removedDisks.Sum(d => d.Bytes))}); {Size(diskPlan.KeptBytes)} of CACHE disks kept");
+        var stamps = StatHashCache.PruneGone(Path.Combine(cache.Root, "stathash"));
+        Console.WriteLine($"removed {stamps.Count} file-stamp caches of folders that are gone ({Size(stamps.Bytes)})");
         return 0;
     }
 

@@ -15,18 +15,21 @@ namespace Layer.Engine.Cache;
 /// </summary>
 public sealed class StatHashCache : IContentHashCache
 {
-    private const string Magic = "layer.stathash.v1";
+    // v2 keeps the workspace's path, so `layer cache prune` can drop the caches of folders that are gone.
+    private const string Magic = "layer.stathash.v2";
     internal static readonly TimeSpan RacyWindow = TimeSpan.FromSeconds(2);
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, (FileStamp Stamp, string Hash)> _entries;
     private readonly string? _path;
+    private readonly string _root;
     private readonly Func<DateTime> _now;
     private bool _dirty;
 
-    private StatHashCache(string? path, Dictionary<string, (FileStamp, string)> entries, Func<DateTime> now)
+    private StatHashCache(string? path, string root, Dictionary<string, (FileStamp, string)> entries, Func<DateTime> now)
     {
         _path = path;
+        _root = root;
         _entries = entries;
         _now = now;
     }
@@ -34,13 +37,44 @@ public sealed class StatHashCache : IContentHashCache
     /// <summary>The cache file for the workspace <paramref name="hostRoot"/> under <paramref name="folder"/>.</summary>
     public static StatHashCache Load(string folder, string hostRoot)
     {
-        var name = Convert.ToHexStringLower(Blake3.Hasher.Hash(Encoding.UTF8.GetBytes(Path.GetFullPath(hostRoot))).AsSpan()[..16]);
+        var root = Path.GetFullPath(hostRoot);
+        var name = Convert.ToHexStringLower(Blake3.Hasher.Hash(Encoding.UTF8.GetBytes(root)).AsSpan()[..16]);
         var path = Path.Combine(folder, name + ".stathash");
-        return new StatHashCache(path, Read(path), () => DateTime.UtcNow);
+        return new StatHashCache(path, root, Read(path, root), () => DateTime.UtcNow);
     }
 
     /// <summary>A cache that lives in memory only.</summary>
-    public static StatHashCache InMemory(Func<DateTime>? now = null) => new(null, new(StringComparer.Ordinal), now ?? (() => DateTime.UtcNow));
+    public static StatHashCache InMemory(Func<DateTime>? now = null) => new(null, "", new(StringComparer.Ordinal), now ?? (() => DateTime.UtcNow));
+
+    /// <summary>
+    /// Deletes the caches under <paramref name="folder"/> whose workspace no longer exists (temporary
+    /// checkouts leave one each) and those of an older format; returns how many and their bytes.
+    /// </summary>
+    public static (int Count, long Bytes) PruneGone(string folder)
+    {
+        if (!Directory.Exists(folder)) return (0, 0);
+        var (count, bytes) = (0, 0L);
+        foreach (var file in Directory.EnumerateFiles(folder, "*.stathash"))
+        {
+            string? root;
+            try
+            {
+                using var reader = new BinaryReader(File.OpenRead(file), Encoding.UTF8);
+                root = reader.ReadString() == Magic ? reader.ReadString() : null;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException)
+            {
+                root = null;
+            }
+
+            if (root is not null && Directory.Exists(root)) continue;
+            var length = new FileInfo(file).Length;
+            File.Delete(file);
+            (count, bytes) = (count + 1, bytes + length);
+        }
+
+        return (count, bytes);
+    }
 
     public int Count
     {
@@ -88,6 +122,7 @@ public sealed class StatHashCache : IContentHashCache
             using (var writer = new BinaryWriter(File.Create(temporary), Encoding.UTF8))
             {
                 writer.Write(Magic);
+                writer.Write(_root);
                 writer.Write(_entries.Count);
                 foreach (var (path, (s, hash)) in _entries)
                 {
@@ -106,14 +141,14 @@ public sealed class StatHashCache : IContentHashCache
         }
     }
 
-    private static Dictionary<string, (FileStamp, string)> Read(string path)
+    private static Dictionary<string, (FileStamp, string)> Read(string path, string root)
     {
         var entries = new Dictionary<string, (FileStamp, string)>(StringComparer.Ordinal);
         try
         {
             // One read of the whole file (a 10,000-file workspace is about 1 MB): every `layer run` loads it.
             using var reader = new BinaryReader(new MemoryStream(File.ReadAllBytes(path)), Encoding.UTF8);
-            if (reader.ReadString() != Magic) return entries;
+            if (reader.ReadString() != Magic || reader.ReadString() != root) return entries;
             var count = reader.ReadInt32();
             entries.EnsureCapacity((int)Math.Clamp(count, 0, reader.BaseStream.Length / 40));   // a damaged count must not allocate wildly
             for (var i = 0; i < count; i++)
