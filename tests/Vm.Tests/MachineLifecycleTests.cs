@@ -58,19 +58,10 @@ public sealed class MachineLifecycleTests
         var cache = VmTestCache.Open();
         cache.EnsureCreated();
 
-        // A run folder as a killed `layer` leaves it: its owner pid is a process that has exited.
-        using var exited = System.Diagnostics.Process.Start("true")!;
-        exited.WaitForExit();
         var deadRun = "dead" + Guid.NewGuid().ToString("N")[..4];
-        var runFolder = Path.Combine(cache.Runs, "layer-" + deadRun);
-        Directory.CreateDirectory(Path.Combine(runFolder, "overlays"));
-        File.WriteAllText(Path.Combine(runFolder, "owner"), $"{exited.Id} 1\n");
-        var overlayId = Disks.LayerStore.NewId();
-        var overlayPath = Path.Combine(cache.Layers, overlayId + ".qcow2");
-        File.WriteAllText(overlayPath, "stand-in for an overlay being written");
-        File.WriteAllText(Path.Combine(runFolder, "overlays", overlayId), "");
-
-        // And a domain of that run still running (one that was not autodestroyed: an idle BIOS).
+        // A domain of that run still running (one that was not autodestroyed: an idle BIOS). Started before
+        // its run folder exists: a host opened meanwhile by a test running in parallel reaps abandoned runs too,
+        // and would kill this domain while it starts.
         var domainName = $"layer-{deadRun}-1";
         using (var libvirt = LibvirtConnection.Open(LibvirtConnection.DefaultUri))
         {
@@ -79,6 +70,20 @@ public sealed class MachineLifecycleTests
                 domainName, autodestroy: false).Dispose();
             Assert.Contains(domainName, libvirt.ListDomainNames(activeOnly: true));
         }
+
+        // Then its run folder, as a killed `layer` leaves it: its owner pid is a process that has exited.
+        using var exited = System.Diagnostics.Process.Start("true")!;
+        exited.WaitForExit();
+        // Written aside and moved into place whole, so a parallel reaper never sees half of it.
+        var runFolder = Path.Combine(cache.Runs, "layer-" + deadRun);
+        var staging = Path.Combine(cache.Root, "staging-" + deadRun);
+        Directory.CreateDirectory(Path.Combine(staging, "overlays"));
+        File.WriteAllText(Path.Combine(staging, "owner"), $"{exited.Id} 1\n");
+        var overlayId = Disks.LayerStore.NewId();
+        var overlayPath = Path.Combine(cache.Layers, overlayId + ".qcow2");
+        File.WriteAllText(overlayPath, "stand-in for an overlay being written");
+        File.WriteAllText(Path.Combine(staging, "overlays", overlayId), "");
+        Directory.Move(staging, runFolder);
 
         using (var host = VmHost.Open(cache: cache))
         {
