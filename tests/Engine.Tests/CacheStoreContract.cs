@@ -6,12 +6,20 @@ namespace Layer.Engine.Tests;
 public abstract class CacheStoreContract : IDisposable
 {
     private readonly ICacheStore _store;
+    private readonly string? _folder;
 
-    protected CacheStoreContract(ICacheStore store) => _store = store;
+    /// <param name="store">The store under test.</param>
+    /// <param name="folder">A folder the store lives in, deleted with it.</param>
+    protected CacheStoreContract(ICacheStore store, string? folder = null)
+    {
+        _store = store;
+        _folder = folder;
+    }
 
     public void Dispose()
     {
         _store.Dispose();
+        if (_folder is not null) Directory.Delete(_folder, recursive: true);
         GC.SuppressFinalize(this);
     }
 
@@ -90,7 +98,11 @@ public sealed class LiteDbStreamCacheStoreTests() : CacheStoreContract(LiteDbCac
 
 public sealed class LiteDbFileCacheStoreTests : CacheStoreContract
 {
-    public LiteDbFileCacheStoreTests() : base(LiteDbCacheStore.Open(Path.Combine(Directory.CreateTempSubdirectory("layer-cache-").FullName, "index.db")))
+    public LiteDbFileCacheStoreTests() : this(Directory.CreateTempSubdirectory("layer-cache-").FullName)
+    {
+    }
+
+    private LiteDbFileCacheStoreTests(string folder) : base(LiteDbCacheStore.Open(Path.Combine(folder, "index.db")), folder)
     {
     }
 
