@@ -17,9 +17,12 @@ internal sealed class BuildSession : IDisposable
     private MirrorMount? _mirror;
     private readonly Lock _clonesLock = new();
     private Sources.CloneStore? _clones;
+    private readonly Task<IReadOnlyDictionary<string, string>>? _standardVariables;
 
-    public BuildSession(BuildOptions options, IBuildObserver observer, string repositoryRoot)
+    /// <param name="standardVariables">The build's standard variables being read from git, when a build has them.</param>
+    public BuildSession(BuildOptions options, IBuildObserver observer, string repositoryRoot, Task<IReadOnlyDictionary<string, string>>? standardVariables = null)
     {
+        _standardVariables = standardVariables;
         Options = options;
         Observer = observer;
         RepositoryRoot = repositoryRoot;
@@ -62,8 +65,10 @@ internal sealed class BuildSession : IDisposable
         {
             lock (_clonesLock)
             {
-                return _clones ??= new Sources.CloneStore(Path.Combine(Cache.Root, "clones"),
-                    Planning.StandardVariables.FromCheckout(RepositoryRoot, "").GetValueOrDefault("GIT_BRANCH"));
+                // The build's standard variables already hold GIT_BRANCH; without them (layer shell) only
+                // a CLONE resolved here asks git for it.
+                return _clones ??= new Sources.CloneStore(Path.Combine(Cache.Root, "clones"), () =>
+                    (_standardVariables?.Result ?? Planning.StandardVariables.FromCheckout(RepositoryRoot, "")).GetValueOrDefault("GIT_BRANCH"));
             }
         }
     }

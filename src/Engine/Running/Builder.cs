@@ -23,7 +23,7 @@ public static class Builder
         var (root, nodes, edges) = options.All ? Everything(options.Path, unbuildable) : Chain(options.Path);
         // Asking git takes a few milliseconds of waiting on other processes: let it overlap opening the cache.
         var standardVariables = Task.Run(() => StandardVariables.FromCheckout(root, "layer-" + System.Environment.MachineName), cancellationToken);
-        using var session = new BuildSession(options, observer, root);
+        using var session = new BuildSession(options, observer, root, standardVariables);
         var standard = await standardVariables;
         // BUILD ENV GIT_BRANCH (say) keys on the standard value on purpose: --env wins, then the checkout, then the host.
         Func<string, string?> buildEnv = name =>

@@ -13,18 +13,27 @@ namespace Layer.Engine.Sources;
 /// whole. Branch resolution asks the remote (`git ls-remote`) once per URL per build: a moved branch is
 /// seen by the next build, and one build uses one commit per branch throughout.
 /// </summary>
-internal sealed class CloneStore(string root, string? currentBranch)
+internal sealed class CloneStore
 {
     private readonly ConcurrentDictionary<string, Lazy<RemoteRefs>> _remotes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, object> _repoLocks = new(StringComparer.Ordinal);
+    private readonly Lazy<string?> _currentBranch;
 
-    public string Root { get; } = Path.GetFullPath(root);
+    /// <param name="root">The clones folder of the cache.</param>
+    /// <param name="currentBranch">Asked once, when a CLONE is first resolved (finding the trees does not need it).</param>
+    public CloneStore(string root, Func<string?> currentBranch)
+    {
+        Root = Path.GetFullPath(root);
+        _currentBranch = new Lazy<string?>(() => currentBranch() is { Length: > 0 } branch ? branch : null);
+    }
+
+    public string Root { get; }
 
     /// <summary>What the guest's clone share serves: every tree, as URLKEY/COMMIT/...</summary>
     public string Trees => Path.Combine(Root, "trees");
 
     /// <summary>The local branch name (GIT_BRANCH); a CLONE tries the remote branch of that name first.</summary>
-    public string? CurrentBranch { get; } = string.IsNullOrEmpty(currentBranch) ? null : currentBranch;
+    public string? CurrentBranch => _currentBranch.Value;
 
     public string MirrorPath(string url) => Path.Combine(Root, "repos", CloneSource.UrlKey(url) + ".git");
 
