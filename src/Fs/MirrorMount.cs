@@ -47,6 +47,10 @@ public sealed class MirrorOptions
     /// </summary>
     public TimeSpan KernelCacheTimeout { get; init; } = TimeSpan.Zero;
 
+    /// <summary>Serve every READ ourselves even where the kernel could read the host file directly
+    /// (FUSE passthrough, root only): the path an ordinary user's mount takes, for tests and benchmarks.</summary>
+    internal bool ServeReads { get; init; }
+
     /// <summary>Where the server reports trouble (a failed request, a failed unmount). Default: stderr.</summary>
     public Action<string>? Log { get; init; }
 }
@@ -72,7 +76,11 @@ public sealed class MirrorMount : IDisposable
     /// for this long (as with bindfs's 1 s), never an access.</summary>
     private static readonly TimeSpan InvalidatedCacheTimeout = TimeSpan.FromSeconds(10);
 
-    private MirrorMount(MirrorOptions options, HostRoot root, PassthroughOperations passthrough, ReadTracker tracker,
+    /// <summary>How long an epoch's start waits for RELEASEs in flight. A mount kept busy (a guest
+    /// process reading on) may never go idle; then a file released late counts in the new epoch as well.</summary>
+    private static readonly TimeSpan PendingReleaseWait = TimeSpan.FromMilliseconds(200);
+
+    private MirrorMount(MirrorOptions options, HostRoot root, PassthroughOperations passthrough, TrackingOperations tracking, ReadTracker tracker,
         FileDescriptor device, FuseServer server, bool viaFusermount, Action<string> log)
     {
         HostRoot = root.Path;
@@ -86,6 +94,17 @@ public sealed class MirrorMount : IDisposable
         _viaFusermount = viaFusermount;
         _log = log;
         _connection = FuseConnection.NumberOf(Mountpoint);
+        if (_connection is { } number)
+        {
+            FuseConnection.SetReadahead(number, FuseServer.MaxReadSize / 1024);
+            // A file the kernel reads itself counts as read in every epoch it is open in (no READ tells
+            // when it is read). close(2) returns before the kernel sends its RELEASE, so a file a command
+            // closed just before an epoch began would count in that epoch too: let those arrive first.
+            tracker.EpochBeginning += () =>
+            {
+                if (tracking.HoldsBypassedHandles) FuseConnection.WaitIdle(number, PendingReleaseWait);
+            };
+        }
     }
 
     public string HostRoot { get; }
@@ -98,6 +117,9 @@ public sealed class MirrorMount : IDisposable
     public ReadTracker Tracker { get; }
 
     internal PassthroughOperations Passthrough => _passthrough;
+
+    /// <summary>The kernel reads host files itself (FUSE passthrough) rather than asking us for each READ.</summary>
+    internal bool KernelReadsHostFiles => _server.Passthrough;
 
     /// <summary>Mounts a mirror of <see cref="MirrorOptions.HostRoot"/> at <see cref="MirrorOptions.Mountpoint"/>.</summary>
     /// <exception cref="FuseMountException">The mount failed; the message names the command and what to do.</exception>
@@ -158,9 +180,10 @@ public sealed class MirrorMount : IDisposable
             tracker.EpochBegan += cache.Resume;
         }
 
-        var server = new FuseServer(device, tracking, isAllowed, log, cache);
+        // Passthrough needs CAP_SYS_ADMIN for every file the kernel is to read itself: root only.
+        var server = new FuseServer(device, tracking, isAllowed, log, cache, passthrough: ownUid == 0 && !options.ServeReads);
         server.Start(Math.Max(1, options.Threads));
-        var mount = new MirrorMount(options, root, passthrough, tracker, device, server, viaFusermount, log);
+        var mount = new MirrorMount(options, root, passthrough, tracking, tracker, device, server, viaFusermount, log);
         MountRegistry.Add(mount);
         return mount;
     }

@@ -25,6 +25,17 @@ public sealed class AbiLayoutTests
         })
         .ToArray();
 
+    // Members newer than the header of Debian 12's linux-libc-dev (protocol 7.38), by "struct" or
+    // "struct.field": checked when the header has them; against an older header, a new field must sit
+    // where the word it took over was (the offset given), and a new struct is not checked.
+    private static readonly Dictionary<string, (int Minor, string? OlderField)> Newer = new()
+    {
+        ["fuse_backing_map"] = (40, null),
+        ["fuse_open_out.backing_id"] = (40, "padding"),
+        ["fuse_init_out.max_stack_depth"] = (40, "unused"),
+        ["fuse_init_out.unused"] = (40, null),
+    };
+
     [Fact]
     public void Every_fuse_struct_of_the_protocol_is_checked()
     {
@@ -52,14 +63,35 @@ public sealed class AbiLayoutTests
         foreach (var type in Mirrored)
         {
             var size = (int)typeof(Unsafe).GetMethod(nameof(Unsafe.SizeOf))!.MakeGenericMethod(type).Invoke(null, null)!;
+            var newType = Newer.TryGetValue(type.Name, out var typeSince);
+            if (newType) c.AppendLine($"#if FUSE_KERNEL_MINOR_VERSION >= {typeSince.Minor}");
             c.AppendLine($"_Static_assert(sizeof(struct {type.Name}) == {size}, \"sizeof(struct {type.Name}) is not {size}\");");
             checks++;
             foreach (var field in type.GetFields(BindingFlags.Public | BindingFlags.Instance))
             {
                 var offset = Marshal.OffsetOf(type, field.Name);
-                c.AppendLine($"_Static_assert(offsetof(struct {type.Name}, {field.Name}) == {offset}, \"offsetof(struct {type.Name}, {field.Name}) is not {offset}\");");
+                var check = $"_Static_assert(offsetof(struct {type.Name}, {{0}}) == {offset}, \"offsetof(struct {type.Name}, {{0}}) is not {offset}\");";
+                if (Newer.TryGetValue($"{type.Name}.{field.Name}", out var since))
+                {
+                    c.AppendLine($"#if FUSE_KERNEL_MINOR_VERSION >= {since.Minor}");
+                    c.AppendLine(string.Format(check, field.Name));
+                    if (since.OlderField is { } older)
+                    {
+                        c.AppendLine("#else");
+                        c.AppendLine(string.Format(check, older));
+                    }
+
+                    c.AppendLine("#endif");
+                }
+                else
+                {
+                    c.AppendLine(string.Format(check, field.Name));
+                }
+
                 checks++;
             }
+
+            if (newType) c.AppendLine("#endif");
         }
 
         var dir = Directory.CreateTempSubdirectory("layer-abi-").FullName;

@@ -5,8 +5,10 @@ namespace Layer.Fs.Tests;
 /// <summary>Bytes, names and links served through a real mount equal the host's.</summary>
 public sealed class MirrorContentTests
 {
-    [HostFact(Needs.Root, Needs.Fuse)]
-    public void Small_and_empty_files_read_back_equal()
+    [HostTheory(Needs.Root, Needs.Fuse)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Small_and_empty_files_read_back_equal(bool serveReads)
     {
         using var m = TestMirror.Create(host =>
         {
@@ -14,15 +16,17 @@ public sealed class MirrorContentTests
             File.WriteAllBytes(Path.Combine(host, "empty"), []);
             Directory.CreateDirectory(Path.Combine(host, "sub"));
             File.WriteAllText(Path.Combine(host, "sub", "b.txt"), "bee");
-        });
+        }, serveReads: serveReads);
         Assert.Equal("hello\n", File.ReadAllText(m.InMount("a.txt")));
         Assert.Empty(File.ReadAllBytes(m.InMount("empty")));
         Assert.Equal("bee", File.ReadAllText(m.InMount("sub/b.txt")));
         Assert.Equal(new[] { "a.txt", "empty", "sub" }, Directory.GetFileSystemEntries(m.Mount).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
-    [HostFact(Needs.Root, Needs.Fuse)]
-    public void A_sparse_file_over_one_gib_reads_equal_at_random_offsets_and_its_end()
+    [HostTheory(Needs.Root, Needs.Fuse)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_sparse_file_over_one_gib_reads_equal_at_random_offsets_and_its_end(bool serveReads)
     {
         const long size = (1L << 30) + 12345;
         var marks = new Dictionary<long, byte[]>();
@@ -43,7 +47,7 @@ public sealed class MirrorContentTests
 
             f.Position = size - 3;
             f.Write("END"u8);
-        });
+        }, serveReads: serveReads);
         Assert.Equal(size, new FileInfo(m.InMount("big")).Length);
         using var host = File.OpenRead(Path.Combine(m.Host, "big"));
         using var mirror = File.OpenRead(m.InMount("big"));
@@ -65,12 +69,14 @@ public sealed class MirrorContentTests
         Assert.Equal("END"u8.ToArray(), tail[..3]);
     }
 
-    [HostFact(Needs.Root, Needs.Fuse)]
-    public void A_large_file_reads_equal_sequentially()
+    [HostTheory(Needs.Root, Needs.Fuse)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_large_file_reads_equal_sequentially(bool serveReads)
     {
         var data = new byte[24 * 1024 * 1024 + 17];
         new Random(3).NextBytes(data);
-        using var m = TestMirror.Create(host => File.WriteAllBytes(Path.Combine(host, "data"), data));
+        using var m = TestMirror.Create(host => File.WriteAllBytes(Path.Combine(host, "data"), data), serveReads: serveReads);
         Assert.Equal(SHA256.HashData(data), SHA256.HashData(File.ReadAllBytes(m.InMount("data"))));
     }
 
@@ -126,8 +132,10 @@ public sealed class MirrorContentTests
         Assert.Equal("10002", ls.Trim());
     }
 
-    [HostFact(Needs.Root, Needs.Fuse)]
-    public void Eight_concurrent_readers_see_the_right_bytes()
+    [HostTheory(Needs.Root, Needs.Fuse)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Eight_concurrent_readers_see_the_right_bytes(bool serveReads)
     {
         var files = Enumerable.Range(0, 8).Select(i =>
         {
@@ -138,7 +146,7 @@ public sealed class MirrorContentTests
         using var m = TestMirror.Create(host =>
         {
             for (var i = 0; i < files.Length; i++) File.WriteAllBytes(Path.Combine(host, $"f{i}"), files[i]);
-        });
+        }, serveReads: serveReads);
         m.Mirror!.Tracker.BeginEpoch();
         var results = new byte[8][][];
         Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, reader =>

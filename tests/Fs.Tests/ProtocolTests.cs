@@ -277,7 +277,7 @@ public sealed class ProtocolTests
         Assert.Equal(Header(80, 0, 1), reply[..16]);
         var o = reply.AsSpan(16);
         Assert.Equal(7u, BitConverter.ToUInt32(o[0..4]));                // major
-        Assert.Equal(38u, BitConverter.ToUInt32(o[4..8]));               // minor = min(45, 38)
+        Assert.Equal(40u, BitConverter.ToUInt32(o[4..8]));               // minor = min(45, 40)
         Assert.Equal(131072u, BitConverter.ToUInt32(o[8..12]));          // max_readahead echoed
         var flags = BitConverter.ToUInt32(o[12..16]);
         Assert.Equal(0u, flags & FuseConstants.FUSE_DO_READDIRPLUS);     // would pre-fill entries

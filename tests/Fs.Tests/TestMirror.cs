@@ -51,7 +51,10 @@ internal sealed class TestMirror : IDisposable
     /// <param name="closedToOthers">Make the folder holding the mountpoint 0700 (root only): the mirror then
     /// lets the kernel cache within epochs (MountReach). Otherwise it is open to every uid, so that the
     /// mirror's own access decision is what the uid tests see, and the kernel caches nothing.</param>
-    public static TestMirror Create(Action<string>? populate = null, uint? allowedUid = QemuUid, bool mount = true, int cacheMilliseconds = 0, bool closedToOthers = false)
+    /// <param name="serveReads">Serve every READ in the mirror even as root, where the kernel would otherwise read the
+    /// host files itself (FUSE passthrough): the path an ordinary user's mount takes.</param>
+    public static TestMirror Create(Action<string>? populate = null, uint? allowedUid = QemuUid, bool mount = true, int cacheMilliseconds = 0,
+        bool closedToOthers = false, bool serveReads = false)
     {
         _ = LeftoversReaped.Value;
         var directory = $"{Root}/{Guid.NewGuid():N}";
@@ -61,7 +64,7 @@ internal sealed class TestMirror : IDisposable
         try
         {
             populate?.Invoke(mirror.Host);
-            if (mount) mirror.MountNow(allowedUid, cacheMilliseconds: cacheMilliseconds);
+            if (mount) mirror.MountNow(allowedUid, cacheMilliseconds: cacheMilliseconds, serveReads: serveReads);
             return mirror;
         }
         catch
@@ -71,7 +74,7 @@ internal sealed class TestMirror : IDisposable
         }
     }
 
-    public void MountNow(uint? allowedUid = QemuUid, MountMethod method = MountMethod.Auto, int cacheMilliseconds = 0)
+    public void MountNow(uint? allowedUid = QemuUid, MountMethod method = MountMethod.Auto, int cacheMilliseconds = 0, bool serveReads = false)
     {
         Mirror = MirrorMount.Mount(new MirrorOptions
         {
@@ -80,6 +83,7 @@ internal sealed class TestMirror : IDisposable
             AllowedUid = allowedUid,
             Method = method,
             KernelCacheTimeout = TimeSpan.FromMilliseconds(cacheMilliseconds),
+            ServeReads = serveReads,
         });
     }
 

@@ -180,6 +180,77 @@ public sealed class TrackingTests
     }
 
     [HostFact(Needs.Root, Needs.Fuse)]
+    public void As_root_the_kernel_reads_host_files_itself_and_every_read_is_still_recorded()
+    {
+        // FUSE passthrough came with Linux 6.9; on these machines the kernel is newer and has it.
+        Assert.True(Environment.OSVersion.Version >= new Version(6, 9), $"kernel {Environment.OSVersion.Version} predates FUSE passthrough");
+        using var m = Fixture();
+        Assert.True(m.Mirror!.KernelReadsHostFiles);
+        var set = Trace(m, "cat a >/dev/null; head -c 2 b >/dev/null");
+        Assert.Equal(new[] { (ObservationKind.Content, "a"), (ObservationKind.Content, "b") }, Seen(set).Order());
+        Assert.Equal(Blake3.Hasher.Hash("bravo\n"u8).ToString(), set.Observations.Single(o => o.Path == "b").Hash);
+        using var serving = TestMirror.Create(host => File.WriteAllText(Path.Combine(host, "a"), "x"), serveReads: true);
+        Assert.False(serving.Mirror!.KernelReadsHostFiles);
+    }
+
+    // A file opened before an epoch and read during it, without opening it again: with passthrough no
+    // READ arrives, so a file open during an epoch counts as read in it.
+    [HostTheory(Needs.Root, Needs.Fuse)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_file_opened_before_an_epoch_and_read_in_it_is_recorded_in_it(bool serveReads)
+    {
+        using var m = TestMirror.Create(host => File.WriteAllText(Path.Combine(host, "a"), "alpha\n"), serveReads: serveReads);
+        using var stream = new FileStream(m.InMount("a"), FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
+        m.Mirror!.Tracker.BeginEpoch();
+        Assert.Equal((byte)'a', (byte)stream.ReadByte());
+        var set = m.Mirror.Tracker.EndEpoch();
+        var content = Assert.Single(set.Observations, o => o is { Kind: ObservationKind.Content, Path: "a" });
+        Assert.Equal(Blake3.Hasher.Hash("alpha\n"u8).ToString(), content.Hash);
+        Assert.True(set.IsStable);
+    }
+
+    // close(2) returns before the kernel sends RELEASE: a file a command read and closed just before an
+    // epoch began must not count in it (with passthrough an open file counts as read in its epochs).
+    [HostFact(Needs.Root, Needs.Fuse)]
+    public void A_file_closed_just_before_an_epoch_is_not_recorded_in_it()
+    {
+        using var m = Fixture();
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.Equal(0, TestMirror.Sh("cat a b >/dev/null", workingDirectory: m.Mount).ExitCode);
+            m.Mirror!.Tracker.BeginEpoch();
+            var set = m.Mirror.Tracker.EndEpoch();
+            Assert.Empty(set.Observations);
+        }
+    }
+
+    // The kernel reads every passthrough open of one file through the first open's host file; when the
+    // host replaced the file in between, what a later open is served is not what its path holds.
+    [HostTheory(Needs.Root, Needs.Fuse)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_file_replaced_on_the_host_while_open_and_opened_again_is_unstable(bool serveReads)
+    {
+        using var m = TestMirror.Create(host => File.WriteAllText(Path.Combine(host, "a"), "old\n"), serveReads: serveReads);
+        m.Mirror!.Tracker.BeginEpoch();
+        string second;
+        using (var first = new FileStream(m.InMount("a"), FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None))
+        {
+            Assert.Equal((byte)'o', (byte)first.ReadByte());
+            File.WriteAllText(Path.Combine(m.Host, "a.new"), "new!\n");
+            File.Move(Path.Combine(m.Host, "a.new"), Path.Combine(m.Host, "a"), overwrite: true);
+            second = File.ReadAllText(m.InMount("a"));
+        }
+
+        var set = m.Mirror.Tracker.EndEpoch();
+        Assert.Contains(second, new[] { "old\n", "new!\n" });
+        var content = Assert.Single(set.Observations, o => o is { Kind: ObservationKind.Content, Path: "a" });
+        Assert.True(content.Unstable);
+        Assert.False(set.IsStable);
+    }
+
+    [HostFact(Needs.Root, Needs.Fuse)]
     public void A_file_changed_while_open_is_marked_unstable()
     {
         using var m = Fixture();

@@ -118,6 +118,8 @@ internal sealed class PassthroughOperations : IMirrorOperations, IDisposable
 
     public void Release(NodeId node, FileHandle handle) => _files.Remove(handle)?.Dispose();
 
+    public SafeHandle? BackingFile(FileHandle handle) => _files.Get(handle)?.Fd;
+
     public int OpenDir(in RequestContext context, NodeId node, out FileHandle handle)
     {
         handle = default;

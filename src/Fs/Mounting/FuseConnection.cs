@@ -19,6 +19,55 @@ internal static class FuseConnection
         return StatxAt(AT_FDCWD, mountpoint, 0, STATX_BASIC_STATS, &st) == 0 ? st.stx_dev_minor : null;
     }
 
+    /// <summary>
+    /// Best effort (root only): lets the kernel read ahead up to <paramref name="kib"/> KiB on the
+    /// connection's backing device. The kernel starts a FUSE mount at 128 KiB whatever max_pages INIT
+    /// agreed, so a sequential reader got 128 KiB READs; one READ per 1 MiB is about 1.6x faster here.
+    /// </summary>
+    public static void SetReadahead(uint connection, int kib)
+    {
+        try
+        {
+            File.WriteAllText($"/sys/class/bdi/0:{connection}/read_ahead_kb", kib.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Waits, at most <paramref name="limit"/>, until the kernel has no request of this connection queued
+    /// or being served (its `waiting` count is 0). False when it did not get there, or cannot tell
+    /// (not root, no fusectl).
+    /// </summary>
+    public static bool WaitIdle(uint connection, TimeSpan limit)
+    {
+        var waiting = $"{ControlDirectory}/{connection}/waiting";
+        if (!File.Exists(waiting) && !(GetEuid() == 0 && Directory.Exists(ControlDirectory) &&
+                                       Interop.Libc.Mount("fusectl", ControlDirectory, "fusectl", 0, "") == 0 && File.Exists(waiting)))
+        {
+            return false;
+        }
+
+        var deadline = Environment.TickCount64 + (long)limit.TotalMilliseconds;
+        try
+        {
+            while (true)
+            {
+                if (File.ReadAllText(waiting).Trim() == "0") return true;
+                if (Environment.TickCount64 >= deadline) return false;
+                Thread.Sleep(1);
+            }
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Best effort: mounts fusectl if needed (root only) and aborts the connection.</summary>
     public static bool Abort(uint connection)
     {

@@ -116,7 +116,8 @@ internal struct fuse_open_out
 {
     public ulong fh;
     public uint open_flags;
-    public uint padding;
+    /// <summary>With FOPEN_PASSTHROUGH (7.40): the id FUSE_DEV_IOC_BACKING_OPEN gave the host file.</summary>
+    public int backing_id;
 }
 
 /// <summary>struct fuse_release_in (lock_owner since 7.8).</summary>
@@ -195,7 +196,7 @@ internal unsafe struct fuse_init_in
     public fixed uint unused[11];
 }
 
-/// <summary>struct fuse_init_out (7.36 layout).</summary>
+/// <summary>struct fuse_init_out (7.40 layout).</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct fuse_init_out
 {
@@ -210,7 +211,18 @@ internal unsafe struct fuse_init_out
     public ushort max_pages;
     public ushort map_alignment;
     public uint flags2;
-    public fixed uint unused[7];
+    /// <summary>7.40: how deep the filesystems under passthrough backing files may be stacked, plus one.</summary>
+    public uint max_stack_depth;
+    public fixed uint unused[6];
+}
+
+/// <summary>struct fuse_backing_map (7.40): the argument of FUSE_DEV_IOC_BACKING_OPEN.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct fuse_backing_map
+{
+    public int fd;
+    public uint flags;
+    public ulong padding;
 }
 
 /// <summary>struct fuse_interrupt_in.</summary>
@@ -356,7 +368,7 @@ internal struct fuse_notify_inval_inode_out
 internal static class FuseConstants
 {
     public const uint FUSE_KERNEL_VERSION = 7;
-    public const uint FUSE_KERNEL_MINOR_VERSION = 38;
+    public const uint FUSE_KERNEL_MINOR_VERSION = 40;
     public const ulong FUSE_ROOT_ID = 1;
     public const int FUSE_MIN_READ_BUFFER = 8192;
     public const int FUSE_COMPAT_22_INIT_OUT_SIZE = 24;
@@ -371,10 +383,22 @@ internal static class FuseConstants
     public const uint FUSE_MAX_PAGES = 1 << 22;
     public const uint FUSE_CACHE_SYMLINKS = 1 << 23;
     public const uint FUSE_NO_OPENDIR_SUPPORT = 1 << 24;
+    public const uint FUSE_INIT_EXT = 1 << 30;
+
+    // fuse_init_in.flags2 / fuse_init_out.flags2: the flags above bit 31, shifted down by 32
+    public const uint FUSE_PASSTHROUGH_FLAGS2 = 1 << (37 - 32);
+
+    /// <summary>FILESYSTEM_MAX_STACK_DEPTH of the kernel.</summary>
+    public const uint FILESYSTEM_MAX_STACK_DEPTH = 2;
+
+    // ioctls on /dev/fuse: _IOW(229, 1, struct fuse_backing_map) and _IOW(229, 2, uint32_t)
+    public const uint FUSE_DEV_IOC_BACKING_OPEN = 0x4010E501;
+    public const uint FUSE_DEV_IOC_BACKING_CLOSE = 0x4004E502;
 
     // fuse_open_out.open_flags
     public const uint FOPEN_DIRECT_IO = 1 << 0;
     public const uint FOPEN_KEEP_CACHE = 1 << 1;
+    public const uint FOPEN_PASSTHROUGH = 1 << 7;
 
     // fuse_getattr_in.getattr_flags
     public const uint FUSE_GETATTR_FH = 1 << 0;

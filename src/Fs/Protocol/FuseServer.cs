@@ -26,14 +26,20 @@ internal sealed class FuseServer : IKernelCacheNotifier
     private readonly Func<uint, bool> _isAllowed;
     private readonly Action<string> _log;
     private readonly KernelCachePolicy? _cache;
+    private readonly bool _offerPassthrough;
+    private BackingFiles? _backing;
     private readonly List<Thread> _threads = new();
     private int _initialized;
     private int _attachPending;
 
     /// <param name="cache">Null: every entry and attribute timeout is 0, the kernel caches nothing.</param>
-    public FuseServer(SafeHandle device, IFuseOperations operations, Func<uint, bool> isAllowed, Action<string>? log = null, KernelCachePolicy? cache = null)
+    /// <param name="passthrough">Ask the kernel to read host files itself where it can (see <see cref="BackingFiles"/>);
+    /// only root may, so only root asks.</param>
+    public FuseServer(SafeHandle device, IFuseOperations operations, Func<uint, bool> isAllowed, Action<string>? log = null,
+        KernelCachePolicy? cache = null, bool passthrough = false)
     {
         _cache = cache;
+        _offerPassthrough = passthrough;
         _device = device;
         _operations = operations;
         _isAllowed = isAllowed;
@@ -45,6 +51,9 @@ internal sealed class FuseServer : IKernelCacheNotifier
 
     /// <summary>The protocol minor version agreed in INIT.</summary>
     public uint NegotiatedMinor { get; private set; }
+
+    /// <summary>INIT agreed that the kernel may read host files itself (FUSE passthrough).</summary>
+    public bool Passthrough => Volatile.Read(ref _backing) is not null;
 
     public void Start(int threadCount)
     {
@@ -222,10 +231,22 @@ internal sealed class FuseServer : IKernelCacheNotifier
             case fuse_opcode.FUSE_OPEN:
             {
                 var error = ops.Open(in context, node, request.Read<fuse_open_in>().flags, out var handle);
+                if (error != 0) return reply.Error(unique, error);
                 // No FOPEN_KEEP_CACHE: each open drops the page cache, so a read in a later epoch
                 // reaches us again. No FOPEN_DIRECT_IO: mmap (running binaries) must keep working.
                 var open = new fuse_open_out { fh = handle.Value };
-                return error != 0 ? reply.Error(unique, error) : reply.Struct(unique, open);
+                if (_backing is { } backing && ops.BackingFile(handle) is { } file)
+                {
+                    var id = backing.Attach(node.Value, handle.Value, file, out var sameFile);
+                    if (id >= 0)
+                    {
+                        open.open_flags |= FuseConstants.FOPEN_PASSTHROUGH;
+                        open.backing_id = id;
+                        ops.ReadsBypassed(handle, sameFile);
+                    }
+                }
+
+                return reply.Struct(unique, open);
             }
 
             case fuse_opcode.FUSE_READ:
@@ -237,8 +258,13 @@ internal sealed class FuseServer : IKernelCacheNotifier
             }
 
             case fuse_opcode.FUSE_RELEASE:
-                ops.Release(node, new FileHandle(request.Read<fuse_release_in>().fh));
+            {
+                var handle = request.Read<fuse_release_in>().fh;
+                ops.Release(node, new FileHandle(handle));
+                _backing?.Detach(handle);
                 return reply.Finish(unique, 0, 0);
+            }
+
             case fuse_opcode.FUSE_OPENDIR:
             {
                 var error = ops.OpenDir(in context, node, out var handle);
@@ -345,6 +371,16 @@ internal sealed class FuseServer : IKernelCacheNotifier
         result.max_write = MaxWrite;
         result.time_gran = 1;
         result.max_pages = MaxPages;
+        if (_offerPassthrough && NegotiatedMinor >= 40 && (init.flags & FuseConstants.FUSE_INIT_EXT) != 0 &&
+            (init.flags2 & FuseConstants.FUSE_PASSTHROUGH_FLAGS2) != 0)
+        {
+            result.flags |= FuseConstants.FUSE_INIT_EXT;
+            result.flags2 = FuseConstants.FUSE_PASSTHROUGH_FLAGS2;
+            // Backing files may sit on a stacked filesystem (overlayfs, as in a container) one level deep.
+            result.max_stack_depth = FuseConstants.FILESYSTEM_MAX_STACK_DEPTH;
+            Volatile.Write(ref _backing, new BackingFiles(_device, _log));
+        }
+
         Volatile.Write(ref _initialized, 1);
         if (_cache is { Invalidating: true }) Volatile.Write(ref _attachPending, 1);
 

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Layer.Fs.Protocol;
 
 /// <summary>
@@ -23,6 +25,19 @@ internal interface IFuseOperations
     int Read(in RequestContext context, NodeId node, FileHandle handle, long offset, Span<byte> destination, out int length);
 
     void Release(NodeId node, FileHandle handle);
+
+    /// <summary>The host file that serves <paramref name="handle"/>, for the kernel to read itself
+    /// (FUSE passthrough); null keeps its reads coming as READ requests.</summary>
+    SafeHandle? BackingFile(FileHandle handle) => null;
+
+    /// <summary>
+    /// The kernel reads <paramref name="handle"/>'s file itself from now on: no READ will say whether or
+    /// when it is read. <paramref name="sameFile"/> is false when what the kernel reads is another open
+    /// of the node whose host file was replaced since (the bytes served are not the path's file).
+    /// </summary>
+    void ReadsBypassed(FileHandle handle, bool sameFile)
+    {
+    }
 
     int OpenDir(in RequestContext context, NodeId node, out FileHandle handle);
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using System.Text;
 using Layer.Fs.Mirror;
 using Layer.Fs.Native;
@@ -13,6 +14,8 @@ namespace Layer.Fs.Tracking;
 /// observations: LOOKUP gives metadata or absent, GETATTR and READLINK metadata, the first READ of an
 /// open file per epoch its content hash (taken from the same fd that serves the reads), the first
 /// READDIR of an open directory per epoch its listing hash (of the same snapshot that is served).
+/// A file the kernel reads itself (FUSE passthrough: no READ arrives) counts as read in every epoch
+/// it is open in, from the same fd the kernel reads.
 /// </summary>
 internal sealed class TrackingOperations : IFuseOperations
 {
@@ -113,6 +116,23 @@ internal sealed class TrackingOperations : IFuseOperations
         return error;
     }
 
+    /// <summary>Some handle the kernel reads itself is open (or its RELEASE is still on its way).</summary>
+    public bool HoldsBypassedHandles => _files.Values.Any(state => state.Bypassed);
+
+    public SafeHandle? BackingFile(FileHandle handle) => _inner.BackingFile(handle);
+
+    public void ReadsBypassed(FileHandle handle, bool sameFile)
+    {
+        if (!_files.TryGetValue(handle.Value, out var state)) return;
+        lock (state)
+        {
+            state.Bypassed = true;
+            state.Replaced |= !sameFile;
+            var epoch = _tracker.CurrentEpoch;
+            if (epoch != 0) Volatile.Write(ref state.ReadEpoch, epoch);
+        }
+    }
+
     public void Release(NodeId node, FileHandle handle)
     {
         if (_files.TryGetValue(handle.Value, out var state))
@@ -122,6 +142,7 @@ internal sealed class TrackingOperations : IFuseOperations
             // it first; it never touches the fd after this.
             lock (state)
             {
+                MarkBypassedRead(state, _tracker.CurrentEpoch);
                 SettleLocked(state);
                 state.Closed = true;
             }
@@ -207,7 +228,7 @@ internal sealed class TrackingOperations : IFuseOperations
             Hash = hash,
             Metadata = ObservationHashing.Metadata(before.stx_mode, before.stx_size, null),
             // The bytes served came from the file as it was at open; the hash from the file as it is now.
-            Unstable = stamp != state.OpenStamp,
+            Unstable = stamp != state.OpenStamp || state.Replaced,
         });
     }
 
@@ -239,12 +260,20 @@ internal sealed class TrackingOperations : IFuseOperations
     }
 
     // Hashes a handle read in an epoch that has not been hashed for it yet, or re-checks one that was.
-    private void Settle(FileState state)
+    private void Settle(FileState state, long epoch)
     {
         lock (state)
         {
-            if (!state.Closed) SettleLocked(state);
+            if (state.Closed) return;
+            MarkBypassedRead(state, epoch);
+            SettleLocked(state);
         }
+    }
+
+    // The kernel may have read a passthrough file at any moment it was open: in this epoch too.
+    private static void MarkBypassedRead(FileState state, long epoch)
+    {
+        if (state.Bypassed && epoch != 0) Volatile.Write(ref state.ReadEpoch, epoch);
     }
 
     private void SettleLocked(FileState state)
@@ -264,7 +293,7 @@ internal sealed class TrackingOperations : IFuseOperations
     {
         foreach (var state in _files.Values)
         {
-            if (Volatile.Read(ref state.ReadEpoch) == epoch || state.HashedEpoch == epoch) Settle(state);
+            if (state.Bypassed || Volatile.Read(ref state.ReadEpoch) == epoch || state.HashedEpoch == epoch) Settle(state, epoch);
         }
 
         // Hashes from an ended epoch are never reused.
@@ -290,6 +319,12 @@ internal sealed class TrackingOperations : IFuseOperations
 
         /// <summary>Released: its fd is closed or about to be (under the state's lock).</summary>
         public bool Closed;
+
+        /// <summary>Read by the kernel itself (FUSE passthrough): no READ tells when (under the lock).</summary>
+        public bool Bypassed;
+
+        /// <summary>What the kernel reads for it is another open of the node, no longer the path's file.</summary>
+        public bool Replaced;
 
         public OpenFile File { get; } = file;
 
