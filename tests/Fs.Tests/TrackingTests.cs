@@ -210,6 +210,23 @@ public sealed class TrackingTests
         Assert.True(set.IsStable);
     }
 
+    // A hash of a file whose stamp is over a second old serves later epochs while the stamp holds; an
+    // in-place edit of the same size changes the stamp (ctime), so the next epoch hashes again.
+    [HostFact(Needs.Root, Needs.Fuse)]
+    public void A_file_edited_between_epochs_is_hashed_again_even_when_its_old_hash_is_kept()
+    {
+        using var m = Fixture();
+        Thread.Sleep(1100);
+        var first = Trace(m, "cat a >/dev/null");
+        var second = Trace(m, "cat a >/dev/null");
+        using (var f = new FileStream(Path.Combine(m.Host, "a"), FileMode.Open, FileAccess.Write)) f.Write("ALPHA\n"u8);
+        var third = Trace(m, "cat a >/dev/null");
+        string HashOf(ReadSet set) => set.Observations.Single(o => o is { Kind: ObservationKind.Content, Path: "a" }).Hash!;
+        Assert.Equal(Blake3.Hasher.Hash("alpha\n"u8).ToString(), HashOf(first));
+        Assert.Equal(HashOf(first), HashOf(second));
+        Assert.Equal(Blake3.Hasher.Hash("ALPHA\n"u8).ToString(), HashOf(third));
+    }
+
     // close(2) returns before the kernel sends RELEASE: a file a command read and closed just before an
     // epoch began must not count in it (with passthrough an open file counts as read in its epochs).
     [HostFact(Needs.Root, Needs.Fuse)]

@@ -232,18 +232,20 @@ internal sealed class TrackingOperations : IFuseOperations
         });
     }
 
-    // One hash per file and stamp per epoch, even when several handles of it settle at once (a file
-    // opened by many processes, or read twice in a row): the first computes, the others wait for it.
-    // Null when the file changed while it was being hashed: then the caller hashes for itself.
+    // One hash per file and stamp, even when several handles of it settle at once (a file opened by
+    // many processes, or read in every step): the first computes, the others wait for it or reuse it.
+    // Across epochs only when the stamp was at least a second old when the hash began: a write within
+    // the timestamps' granularity of the hash could otherwise leave the stamp as it was (git's "racy"
+    // entries). Null when the file changed while it was being hashed: then the caller hashes for itself.
     private string? SharedHash(long epoch, string observedPath, FileStamp stamp, OpenFile file)
     {
-        if (_hashes.TryGetValue(observedPath, out var known) && known.Epoch == epoch && known.Stamp == stamp)
+        if (_hashes.TryGetValue(observedPath, out var known) && known.Serves(epoch, stamp))
         {
             return known.Result.Task.GetAwaiter().GetResult();
         }
 
         var mine = new SharedHashEntry(epoch, stamp);
-        var entry = _hashes.AddOrUpdate(observedPath, mine, (_, old) => old.Epoch == epoch && old.Stamp == stamp ? old : mine);
+        var entry = _hashes.AddOrUpdate(observedPath, mine, (_, old) => old.Serves(epoch, stamp) ? old : mine);
         if (entry != mine) return entry.Result.Task.GetAwaiter().GetResult();
         try
         {
@@ -295,16 +297,20 @@ internal sealed class TrackingOperations : IFuseOperations
         {
             if (state.Bypassed || Volatile.Read(ref state.ReadEpoch) == epoch || state.HashedEpoch == epoch) Settle(state, epoch);
         }
-
-        // Hashes from an ended epoch are never reused.
-        _hashes.Clear();
     }
 
     private sealed class SharedHashEntry(long epoch, FileStamp stamp)
     {
+        private const long RacyNs = 1_000_000_000;
+
+        /// <summary>The stamp was old enough when hashing began for the hash to serve later epochs.</summary>
+        private readonly bool _settled = Math.Max(stamp.MtimeNs, stamp.CtimeNs) < (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100 - RacyNs;
+
         public long Epoch { get; } = epoch;
 
         public FileStamp Stamp { get; } = stamp;
+
+        public bool Serves(long epoch, FileStamp stamp) => Stamp == stamp && (Epoch == epoch || _settled);
 
         public TaskCompletionSource<string?> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
