@@ -77,8 +77,8 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
                 break;
             }
 
-            hits.Add(hit.Id);
-            var reads = hitReads!.Observations.Select(o => o.Path).Distinct().ToList();
+            if (DateTime.UtcNow - hit.LastUsed >= TouchInterval) hits.Add(hit.Id);
+            var reads = ReadPaths(hitReads!);
             foreach (var step in reports[first])
             {
                 step.Status = StepStatus.Cached;
@@ -93,7 +93,7 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
             boot = BootSource.Layer(hit.LayerId);
         }
 
-        // One write for all the hits (pruning keeps the recently used).
+        // One write for all the hits whose last use is older than TouchInterval (pruning keeps the recently used).
         session.Store.Touch(hits, DateTime.UtcNow);
         foreach (var skipped in skippedReports) session.Observer.StepChanged(report, skipped);
         if (first == plan.Units.Count)
@@ -215,7 +215,7 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
             var readSet = clones is null ? mirror.Tracker.EndEpoch() : clones.EndEpoch(mirror.Tracker.EndEpoch());
             var layer = await machine.SnapshotAsync(cancellationToken);
             var seconds = clock.Elapsed.TotalSeconds;
-            var readPaths = readSet.Observations.Select(o => o.Path).Distinct().ToList();
+            var readPaths = ReadPaths(readSet);
             if (readSet.IsStable)
             {
                 session.Store.Add(new CacheEntry
@@ -254,6 +254,25 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
         report.FinalLayer = parent;
         session.Observer.LayerfileFinished(report);
         return (report, new BuildBase(parent, BootSource.Layer(parent), $"layer {parent}"));
+    }
+
+    /// <summary>
+    /// How stale a hit's last use may be before a run writes it again. Pruning orders entries by last use
+    /// at the scale of days; rewriting it on every no-change run was a LiteDB write (journal, file lock)
+    /// costing more than validating a thousand files, for a difference no prune can see.
+    /// </summary>
+    internal static readonly TimeSpan TouchInterval = TimeSpan.FromHours(1);
+
+    /// <summary>The paths a read set observed, each once: observations are sorted by path, so repeats are neighbours.</summary>
+    internal static List<string> ReadPaths(ReadSet readSet)
+    {
+        var paths = new List<string>(readSet.Observations.Count);
+        foreach (var observation in readSet.Observations)
+        {
+            if (paths.Count == 0 || !string.Equals(paths[^1], observation.Path, StringComparison.Ordinal)) paths.Add(observation.Path);
+        }
+
+        return paths;
     }
 
     /// <summary>The Layerfile's cache disk when it has CACHE folders (see <see cref="GuestCacheMounts.AcquireDisk"/>).</summary>
