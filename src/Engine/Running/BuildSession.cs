@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Layer.Engine.Cache;
 using Layer.Fs;
 using Layer.Vm.Host;
@@ -18,6 +19,9 @@ internal sealed class BuildSession : IDisposable
     private readonly Lock _clonesLock = new();
     private Sources.CloneStore? _clones;
     private readonly Task<IReadOnlyDictionary<string, string>>? _standardVariables;
+    private readonly Task<LiteDbCacheStore> _store;
+    private readonly Task<StatHashCache> _hashes;
+    private readonly ConcurrentDictionary<string, Lazy<Task<BaseImage>>> _images = new(StringComparer.Ordinal);
 
     /// <param name="standardVariables">The build's standard variables being read from git, when a build has them.</param>
     public BuildSession(BuildOptions options, IBuildObserver observer, string repositoryRoot, Task<IReadOnlyDictionary<string, string>>? standardVariables = null)
@@ -30,8 +34,11 @@ internal sealed class BuildSession : IDisposable
         Directory.CreateDirectory(Cache.Root);
         // A killed run may have left its workspace mount behind (ENOTCONN): clear it before anything walks there.
         Fs.Mounting.StaleMounts.CleanUnder(Cache.Runs);
-        Store = LiteDbCacheStore.OpenIn(Cache);
-        Hashes = StatHashCache.Load(Path.Combine(Cache.Root, "stathash"), repositoryRoot);
+        // Needed from the first lookup on, and a few ms each (opening the index loads OpenSSL for LiteDB's
+        // mutex name; the stat hash cache of 10,000 files is a megabyte): both overlap waiting on git and
+        // planning, on the other core.
+        _store = Task.Run(() => LiteDbCacheStore.OpenIn(Cache));
+        _hashes = Task.Run(() => StatHashCache.Load(Path.Combine(Cache.Root, "stathash"), repositoryRoot));
         HostHashes = HostFileHashes.Load(Path.Combine(Cache.Root, "stathash"));
         Images = new ImageStore(Cache, HostHashes.Hash);
         _vm = new Lazy<VmHost>(() => VmHost.Open(options.LibvirtUri, Cache, observer.Info));
@@ -45,11 +52,24 @@ internal sealed class BuildSession : IDisposable
 
     public CacheDirectory Cache { get; }
 
-    public ICacheStore Store { get; }
+    public ICacheStore Store => _store.GetAwaiter().GetResult();
 
-    public StatHashCache Hashes { get; }
+    public StatHashCache Hashes => _hashes.GetAwaiter().GetResult();
 
     public ImageStore Images { get; }
+
+    /// <summary>
+    /// Starts finding (or building) the base image <paramref name="name"/> in the background: its id hashes
+    /// the host files it is made from, which can overlap waiting on git. <see cref="BaseImage"/> takes the result.
+    /// </summary>
+    public void PrefetchImage(string name) => _ = ImageTask(name);
+
+    /// <summary>The base image <paramref name="name"/>, built first if needed (<see cref="ImageStore.Ensure"/>), once per session.</summary>
+    /// <exception cref="ImageBuildException">It cannot be built.</exception>
+    public BaseImage BaseImage(string name) => ImageTask(name).GetAwaiter().GetResult();
+
+    private Task<BaseImage> ImageTask(string name) =>
+        _images.GetOrAdd(name, n => new Lazy<Task<BaseImage>>(() => Task.Run(() => Images.Ensure(n, Observer.Info)))).Value;
 
     private HostFileHashes HostHashes { get; }
 
@@ -100,9 +120,25 @@ internal sealed class BuildSession : IDisposable
         _mirror?.Dispose();
         if (_mirror is not null) TryDelete(_mirror.Mountpoint);
         if (_vm.IsValueCreated) _vm.Value.Dispose();
-        Hashes.Save();
+        // What started in the background ends with the session (an image being built is finished, as it
+        // would have been in the foreground); one that failed has nothing to save or close.
+        foreach (var image in _images.Values) Settled(image.Value);
+        Settled(_hashes)?.Save();
         HostHashes.Save();
-        Store.Dispose();
+        Settled(_store)?.Dispose();
+    }
+
+    private static T? Settled<T>(Task<T> task) where T : class
+    {
+        try
+        {
+            return task.GetAwaiter().GetResult();
+        }
+        catch (Exception)
+        {
+            // Whoever used the result got the exception; disposing is not the place to throw it again.
+            return null;
+        }
     }
 
     private static void TryDelete(string folder)

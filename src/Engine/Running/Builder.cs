@@ -24,6 +24,11 @@ public static class Builder
         // Asking git takes a few milliseconds of waiting on other processes: let it overlap opening the cache.
         var standardVariables = Task.Run(() => StandardVariables.FromCheckout(root, "layer-" + System.Environment.MachineName), cancellationToken);
         using var session = new BuildSession(options, observer, root, standardVariables);
+        foreach (var name in nodes.Select(n => n.Base).OfType<FromTarget>().Where(b => b.Kind == FromTargetKind.BaseImage).Select(ImageName).Distinct())
+        {
+            session.PrefetchImage(name);
+        }
+
         var standard = await standardVariables;
         // BUILD ENV GIT_BRANCH (say) keys on the standard value on purpose: --env wins, then the checkout, then the host.
         Func<string, string?> buildEnv = name =>
@@ -248,11 +253,11 @@ public static class Builder
                 $"FROM {target.Argument.Value} cannot be built here (only vm/ images, Layerfiles of this repository and github/OWNER/REPO/path@commit){hint}", []), Path.Combine(session.RepositoryRoot, node.Path)));
         }
 
-        var name = "vm/" + target.ImageName + (target.ImageTag is null ? "" : ":" + target.ImageTag);
+        var name = ImageName(target);
         BaseImage image;
         try
         {
-            image = session.Images.Ensure(name, session.Observer.Info);
+            image = session.BaseImage(name);
         }
         catch (ImageBuildException e)
         {
@@ -261,6 +266,8 @@ public static class Builder
 
         return new BuildBase(image.Id, BootSource.Image(name), name);
     }
+
+    private static string ImageName(FromTarget target) => "vm/" + target.ImageName + (target.ImageTag is null ? "" : ":" + target.ImageTag);
 
     /// <summary>The Layerfile itself, or the one in the folder.</summary>
     internal static string ResolveLayerfile(string path)
