@@ -27,23 +27,25 @@ public static partial class StandardVariables
             ["REPOSITORY_NAME"] = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(repositoryRoot))),
         };
 
-        // One process for all of it (every `layer run` pays for it, cached or not): a shell running three
-        // git queries, each answer ended by a NUL. %(describe) is `git describe`, empty when no tag reaches
-        // the commit (then --always would give the short hash).
+        // Four git processes at once (every `layer run` waits for them, cached or not): their answers do not
+        // depend on each other. `git describe` is what %(describe) in a log format would run after the log
+        // (annotated tags only, as webapp.io runs it); it fails when no tag reaches the commit, and then
+        // GIT_TAG is the short hash (as --always would give).
         var answers = Git(repositoryRoot,
-            "git log -1 --no-show-signature '--format=%H%n%h%n%(describe)%n%s'; printf '\\0'; " +
-            "git rev-parse --abbrev-ref HEAD; printf '\\0'; " +
-            "git config --get remote.origin.url; printf '\\0'")?.Split('\0');
-        if (answers is not { Length: 4 } || answers[0].Split('\n') is not { Length: >= 4 } head || head[0].Length == 0) return variables;
+            ["log", "-1", "--no-show-signature", "--format=%H%n%h%n%s"],
+            ["describe"],
+            ["rev-parse", "--abbrev-ref", "HEAD"],
+            ["config", "--get", "remote.origin.url"]);
+        if (answers is not [var log, var describe, var branchAnswer, var remote] || log.Split('\n') is not { Length: >= 3 } head || head[0].Length == 0) return variables;
         variables["GIT_COMMIT"] = head[0];
         variables["GIT_SHORT_COMMIT"] = head[1];
-        variables["GIT_TAG"] = head[2].Length > 0 ? head[2] : head[1];
-        variables["GIT_COMMIT_TITLE"] = head[3];
+        variables["GIT_TAG"] = describe.Trim() is { Length: > 0 } tag ? tag : head[1];
+        variables["GIT_COMMIT_TITLE"] = head[2];
         // A detached HEAD has no branch name; CI checkouts often are detached, so say so plainly.
-        var branch = answers[1].Trim();
+        var branch = branchAnswer.Trim();
         variables["GIT_BRANCH"] = branch is "" or "HEAD" ? "" : branch;
         variables["LAYERCI_BRANCH"] = variables["GIT_BRANCH"];
-        if (OwnerAndName(answers[2].Trim()) is var (owner, name))
+        if (OwnerAndName(remote.Trim()) is var (owner, name))
         {
             variables["REPOSITORY_OWNER"] = owner;
             variables["REPOSITORY_NAME"] = name;
@@ -63,25 +65,41 @@ public static partial class StandardVariables
     private static partial Regex RemotePath();
 
     /// <summary>
-    /// What a shell script of git queries printed, or null when it could not run. Only stdout is read (the
-    /// script sends its errors to /dev/null): no second pipe to drain, no reader threads to wait on.
+    /// What each git command printed on stdout ("" when it failed), all started before any is read; null
+    /// when git cannot be started. Their stderr is read and dropped (git's own complaints, e.g. "not a git
+    /// repository", are not the user's business here); both outputs are a few lines, far below a pipe's
+    /// buffer, so reading one after the other cannot block.
     /// </summary>
-    private static string? Git(string folder, string script)
+    private static string[]? Git(string folder, params string[][] commands)
     {
-        var start = new ProcessStartInfo("sh") { RedirectStandardOutput = true, WorkingDirectory = folder };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("exec 2>/dev/null; git() { command git -c safe.directory='*' \"$@\"; }; " + script);
-        start.Environment["GIT_TERMINAL_PROMPT"] = "0";
+        var processes = new List<Process>(commands.Length);
         try
         {
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            return output;
+            foreach (var arguments in commands)
+            {
+                var start = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
+                start.ArgumentList.Add("-c");
+                start.ArgumentList.Add("safe.directory=*");
+                foreach (var argument in arguments) start.ArgumentList.Add(argument);
+                start.Environment["GIT_TERMINAL_PROMPT"] = "0";
+                processes.Add(Process.Start(start)!);
+            }
+
+            return processes.Select(process =>
+            {
+                var output = process.StandardOutput.ReadToEnd();
+                process.StandardError.ReadToEnd();
+                process.WaitForExit();
+                return process.ExitCode == 0 ? output : "";
+            }).ToArray();
         }
         catch (System.ComponentModel.Win32Exception)
         {
             return null;
+        }
+        finally
+        {
+            foreach (var process in processes) process.Dispose();
         }
     }
 }
