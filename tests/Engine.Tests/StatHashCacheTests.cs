@@ -13,17 +13,25 @@ public sealed class StatHashCacheTests : IDisposable
 
     private static readonly DateTime Old = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
+    private static byte[] H(byte seed) => Enumerable.Range(0, StatHashCache.HashBytes).Select(i => (byte)(seed + i)).ToArray();
+
+    private static byte[]? Get(StatHashCache cache, string path, FileStamp stamp)
+    {
+        var hash = new byte[StatHashCache.HashBytes];
+        return cache.TryGet(path, stamp, hash) ? hash : null;
+    }
+
     [Fact]
     public void A_hash_is_found_only_under_the_exact_stamp()
     {
         var cache = StatHashCache.InMemory();
         var stamp = new FileStamp(1, 2, 3, Ns(Old), Ns(Old));
-        cache.Store("a.txt", stamp, "h");
-        Assert.True(cache.TryGet("a.txt", stamp, out var hash));
-        Assert.Equal("h", hash);
-        Assert.False(cache.TryGet("a.txt", stamp with { Size = 4 }, out _));
-        Assert.False(cache.TryGet("a.txt", stamp with { MtimeNs = stamp.MtimeNs + 1 }, out _));
-        Assert.False(cache.TryGet("b.txt", stamp, out _));
+        cache.Store("a.txt", stamp, H(7));
+        Assert.Equal(H(7), Get(cache, "a.txt", stamp));
+        Assert.Null(Get(cache, "a.txt", stamp with { Size = 4 }));
+        Assert.Null(Get(cache, "a.txt", stamp with { MtimeNs = stamp.MtimeNs + 1 }));
+        Assert.Null(Get(cache, "b.txt", stamp));
+        Assert.Throws<ArgumentException>(() => cache.Store("c.txt", stamp, new byte[31]));
     }
 
     [Fact]
@@ -31,8 +39,8 @@ public sealed class StatHashCacheTests : IDisposable
     {
         var now = new DateTime(2026, 6, 1, 12, 0, 0, DateTimeKind.Utc);
         var cache = StatHashCache.InMemory(() => now);
-        cache.Store("fresh", new FileStamp(1, 2, 3, Ns(now.AddMilliseconds(-500)), Ns(Old)), "h");
-        cache.Store("fresh-ctime", new FileStamp(1, 3, 3, Ns(Old), Ns(now)), "h");
+        cache.Store("fresh", new FileStamp(1, 2, 3, Ns(now.AddMilliseconds(-500)), Ns(Old)), H(1));
+        cache.Store("fresh-ctime", new FileStamp(1, 3, 3, Ns(Old), Ns(now)), H(1));
         Assert.Equal(0, cache.Count);
     }
 
@@ -41,15 +49,40 @@ public sealed class StatHashCacheTests : IDisposable
     {
         var cache = StatHashCache.Load(_folder.FullName, "/some/repo");
         var stamp = new FileStamp(1, 2, 3, Ns(Old), Ns(Old));
-        cache.Store("dir/a b.txt", stamp, "abc");
+        cache.Store("dir/a b.txt", stamp, H(200));
+        cache.Store("ü", stamp with { Inode = 9 }, H(3));
         cache.Save();
         var again = StatHashCache.Load(_folder.FullName, "/some/repo");
-        Assert.True(again.TryGet("dir/a b.txt", stamp, out var hash));
-        Assert.Equal("abc", hash);
+        Assert.Equal(H(200), Get(again, "dir/a b.txt", stamp));
+        Assert.Equal(H(3), Get(again, "ü", stamp with { Inode = 9 }));
         Assert.Equal(0, StatHashCache.Load(_folder.FullName, "/other/repo").Count);
 
         var file = Assert.Single(_folder.GetFiles("*.stathash"));
-        File.WriteAllBytes(file.FullName, File.ReadAllBytes(file.FullName)[..30]);
+        var whole = File.ReadAllBytes(file.FullName);
+        File.WriteAllBytes(file.FullName, whole[..^5]);   // cut inside the last hash
+        Assert.Equal(0, StatHashCache.Load(_folder.FullName, "/some/repo").Count);
+        File.WriteAllBytes(file.FullName, whole[..30]);
+        Assert.Equal(0, StatHashCache.Load(_folder.FullName, "/some/repo").Count);
+    }
+
+    [Fact]
+    public void A_cache_of_the_older_hex_format_loads_empty()
+    {
+        // v2 as it was written: magic, root, count, then per file its path, stamp and hash as a hex string.
+        var cache = StatHashCache.Load(_folder.FullName, "/some/repo");
+        cache.Store("a.txt", new FileStamp(1, 2, 3, Ns(Old), Ns(Old)), H(1));
+        cache.Save();
+        var file = Assert.Single(_folder.GetFiles("*.stathash"));
+        using (var writer = new BinaryWriter(File.Create(file.FullName), System.Text.Encoding.UTF8))
+        {
+            writer.Write("layer.stathash.v2");
+            writer.Write("/some/repo");
+            writer.Write(1);
+            writer.Write("a.txt");
+            foreach (var value in new long[] { 1, 2, 3, Ns(Old), Ns(Old) }) writer.Write(value);
+            writer.Write(Convert.ToHexStringLower(H(1)));
+        }
+
         Assert.Equal(0, StatHashCache.Load(_folder.FullName, "/some/repo").Count);
     }
 
@@ -64,7 +97,7 @@ public sealed class StatHashCacheTests : IDisposable
             foreach (var root in new[] { live.FullName, gone.FullName })
             {
                 var cache = StatHashCache.Load(_folder.FullName, root);
-                cache.Store("a.txt", stamp, "h");
+                cache.Store("a.txt", stamp, H(5));
                 cache.Save();
             }
 
@@ -75,7 +108,7 @@ public sealed class StatHashCacheTests : IDisposable
             Assert.Equal(2, count);
             Assert.True(bytes > 0);
             Assert.Single(_folder.GetFiles("*.stathash"));
-            Assert.True(StatHashCache.Load(_folder.FullName, live.FullName).TryGet("a.txt", stamp, out _));
+            Assert.NotNull(Get(StatHashCache.Load(_folder.FullName, live.FullName), "a.txt", stamp));
         }
         finally
         {

@@ -39,6 +39,19 @@ public sealed class ReadSetCodecTests
         Assert.True(bytes.Length * 3 < set.ToJson().Length, $"{bytes.Length} bytes against {set.ToJson().Length} of JSON");
     }
 
+    [Fact]
+    public void Hex_is_the_runtime_lowercase_hex_and_only_that_text_matches_the_bytes()
+    {
+        var every = Enumerable.Range(0, 256).Select(b => (byte)b).ToArray();
+        var hex = ReadSetCodec.LowerHex(every);
+        Assert.Equal(Convert.ToHexStringLower(every), hex);
+        Assert.True(ReadSetCodec.IsLowerHexOf(hex, every));
+        Assert.False(ReadSetCodec.IsLowerHexOf(hex.ToUpperInvariant(), every));
+        Assert.False(ReadSetCodec.IsLowerHexOf(hex[..^2], every));
+        Assert.False(ReadSetCodec.IsLowerHexOf(null, every));
+        Assert.False(ReadSetCodec.IsLowerHexOf(hex[..^1] + "e", every));
+    }
+
     [Theory]
     [InlineData(new byte[0])]
     [InlineData(new byte[] { (byte)'L', (byte)'R', (byte)'S', (byte)'1', 5 })]

@@ -7,17 +7,18 @@ public sealed class ReadSetTests
 {
     private sealed class CountingCache : IContentHashCache
     {
-        public readonly Dictionary<(string, FileStamp), string> Entries = new();
+        public readonly Dictionary<(string, FileStamp), byte[]> Entries = new();
         public int Hits;
 
-        public bool TryGet(string path, FileStamp stamp, out string hash)
+        public bool TryGet(string path, FileStamp stamp, Span<byte> hash)
         {
-            var found = Entries.TryGetValue((path, stamp), out hash!);
-            if (found) Hits++;
-            return found;
+            if (!Entries.TryGetValue((path, stamp), out var known)) return false;
+            known.CopyTo(hash);
+            Hits++;
+            return true;
         }
 
-        public void Store(string path, FileStamp stamp, string hash) => Entries[(path, stamp)] = hash;
+        public void Store(string path, FileStamp stamp, ReadOnlySpan<byte> hash) => Entries[(path, stamp)] = hash.ToArray();
     }
 
     [Fact]
@@ -56,6 +57,16 @@ public sealed class ReadSetTests
             Assert.True(ReadSetValidator.Validate(dir, set, cache).Holds);
             Assert.True(ReadSetValidator.Validate(dir, set, cache).Holds);
             Assert.Equal(1, cache.Hits);
+
+            // The cache answers for an unchanged stamp (the file is not read): a hash it holds for this stamp
+            // is compared byte for byte with the observed one.
+            var stamp = FileStamp.Read(Path.Combine(dir, "f"))!.Value;
+            var known = cache.Entries[("f", stamp)];
+            Assert.Equal(set.Observations[0].Hash, Convert.ToHexStringLower(known));
+            known[31] ^= 1;
+            Assert.Equal("its content changed", Assert.Single(ReadSetValidator.Validate(dir, set, cache).Mismatches).Reason);
+            known[31] ^= 1;
+            Assert.True(ReadSetValidator.Validate(dir, set, cache).Holds);
 
             // Same size, different bytes: the stamp changes (mtime/ctime), so the cache cannot hide it.
             File.WriteAllText(Path.Combine(dir, "f"), "two");

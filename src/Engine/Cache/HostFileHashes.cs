@@ -19,9 +19,11 @@ internal sealed class HostFileHashes(StatHashCache memo)
         // Stat before reading: if the file changes in between, the stored stamp is the old one and the
         // next run sees a new stamp and hashes again.
         var stamp = FileStamp.Read(path);
-        if (stamp is { } known && memo.TryGet(path, known, out var hash)) return hash;
-        hash = ImageStore.HashFile(path);
-        if (stamp is { } seen) memo.Store(path, seen, hash);
+        Span<byte> raw = stackalloc byte[StatHashCache.HashBytes];
+        if (stamp is { } known && memo.TryGet(path, known, raw)) return Convert.ToHexStringLower(raw);
+        var hash = ImageStore.HashFile(path);
+        // Kept as its bytes: only a lowercase hex of 32 bytes comes back the same from them.
+        if (stamp is { } seen && Fs.Tracking.ReadSetValidator.TryParseHash(hash, raw)) memo.Store(path, seen, raw);
         return hash;
     }
 
