@@ -43,12 +43,14 @@ public sealed class LiteDbCacheStore : ICacheStore
     /// <summary>A store on a stream (tests).</summary>
     internal static LiteDbCacheStore Open(Stream stream) => new(new LiteDatabase(stream, new BsonMapper()), created: true);
 
+    // With the value as a parameter, LiteDB parses and compiles each query's text once per process and
+    // takes it from its cache after (Query.EQ writes the value into the text: a new parse every lookup).
     public IReadOnlyList<CacheEntry> Candidates(string key) =>
-        _steps.Find(Query.EQ("key", key)).Where(IsCurrent).Select(FromDocument)
+        _steps.Find(BsonExpression.Create("key = @0", new BsonValue(key))).Where(IsCurrent).Select(FromDocument)
             .OrderByDescending(e => e.LastUsed).ThenByDescending(e => e.Created).ToList();
 
     public IReadOnlyList<CacheEntry> WithParent(string parent) =>
-        _steps.Find(Query.EQ("parent", parent)).Where(IsCurrent).Select(FromDocument)
+        _steps.Find(BsonExpression.Create("parent = @0", new BsonValue(parent))).Where(IsCurrent).Select(FromDocument)
             .OrderByDescending(e => e.LastUsed).ThenByDescending(e => e.Created).ToList();
 
     public void Add(CacheEntry entry) => _steps.Upsert(ToDocument(entry));

@@ -74,7 +74,7 @@ public static class ReadSetCodec
             var flags = Byte(bytes, ref position);
             var shared = checked((int)ReadVarint(bytes, ref position));
             if (shared > previous.Length) throw new FormatException("a path prefix is longer than the previous path");
-            var path = previous[..shared] + ReadString(bytes, ref position);
+            var path = Join(previous, shared, Take(bytes, ref position, checked((int)ReadVarint(bytes, ref position))));
             previous = path;
             string? hash = null;
             if ((flags & HasHash) != 0)
@@ -182,6 +182,27 @@ public static class ReadSetCodec
         }
 
         throw new FormatException("a varint is too long");
+    }
+
+    /// <summary><c>previous[..shared]</c> followed by the UTF-8 <paramref name="suffix"/>, made as one string (a path per observation).</summary>
+    private static string Join(string previous, int shared, ReadOnlySpan<byte> suffix)
+    {
+        if (shared == 0) return Encoding.UTF8.GetString(suffix);
+        var length = shared + Encoding.UTF8.GetCharCount(suffix);
+        return string.Create(length, new PathParts(previous, shared, suffix), static (text, parts) =>
+        {
+            parts.Previous.AsSpan(0, parts.Shared).CopyTo(text);
+            Encoding.UTF8.GetChars(parts.Suffix, text[parts.Shared..]);
+        });
+    }
+
+    private readonly ref struct PathParts(string previous, int shared, ReadOnlySpan<byte> suffix)
+    {
+        public string Previous { get; } = previous;
+
+        public int Shared { get; } = shared;
+
+        public ReadOnlySpan<byte> Suffix { get; } = suffix;
     }
 
     private static string ReadString(ReadOnlySpan<byte> bytes, ref int position)
