@@ -137,13 +137,17 @@ public sealed class ArtifactButtonExposeTests : IDisposable
     [HostFact(Needs.Root, Needs.Fuse, Needs.Libvirt)]
     public async Task Exposed_websites_and_tcp_ports_answer_from_the_host_also_when_every_step_was_cached()
     {
+        // The third website serves a CACHE folder: the serving machine mounts it as the steps had it.
         _repo.Write("Layerfile",
-            $"FROM vm/busybox\nENV RUN_ID={_token}\n" +
+            $"FROM vm/busybox\nENV RUN_ID={_token}\nCACHE /cached\n" +
             "RUN mkdir -p /www /www2/other && echo hello-$RUN_ID > /www/index.html && echo other-$RUN_ID > /www2/other/page.html\n" +
+            "RUN echo cached-$RUN_ID > /cached/page.html\n" +
             "RUN BACKGROUND httpd -f -p 8080 -h /www\n" +
             "RUN BACKGROUND httpd -f -p 8081 -h /www2\n" +
+            "RUN BACKGROUND httpd -f -p 8082 -h /cached\n" +
             "EXPOSE WEBSITE localhost:8080 /app /\n" +
             "EXPOSE WEBSITE http://localhost:8081 /other\n" +
+            "EXPOSE WEBSITE http://localhost:8082 /cache /\n" +
             "EXPOSE TCP 8080\n");
 
         foreach (var round in new[] { "ran", "cached" })
@@ -155,16 +159,18 @@ public sealed class ArtifactButtonExposeTests : IDisposable
                 {
                     var app = endpoints.Single(e => e.Path == "/app");
                     var other = endpoints.Single(e => e.Path == "/other");
+                    var cached = endpoints.Single(e => e.Path == "/cache");
                     var tcp = endpoints.Single(e => e.Kind == "tcp");
                     Assert.Equal(app.HostPort, other.HostPort); // one router for both websites
                     answers.Add(await Get(app.Url + "index.html", cancellationToken));
                     answers.Add(await Get(other.Url + "page.html", cancellationToken));
+                    answers.Add(await Get(cached.Url + "page.html", cancellationToken));
                     answers.Add(await Get($"http://{tcp.Url}/index.html", cancellationToken));
                 },
             });
             Assert.True(report.Succeeded, round + "\n" + Why(report, observer) + "\n" + string.Join("\n", answers));
-            Assert.Equal([$"hello-{_token}\n", $"other-{_token}\n", $"hello-{_token}\n"], answers);
-            Assert.Equal(3, report.Layerfiles.Single().Exposed!.Count);
+            Assert.Equal([$"hello-{_token}\n", $"other-{_token}\n", $"cached-{_token}\n", $"hello-{_token}\n"], answers);
+            Assert.Equal(4, report.Layerfiles.Single().Exposed!.Count);
             if (round == "cached")
             {
                 Assert.All(report.Layerfiles.Single().Steps, s => Assert.Equal(StepStatus.Cached, s.Status));
