@@ -18,7 +18,8 @@ namespace Layer.Engine.Running;
 /// started again in order: the machine that ran the steps holds this run's cache disk and shares, which
 /// must be released when the Layerfile ends, and a served machine may outlive the build's other
 /// Layerfiles. It serves exactly what the cache holds, whether the steps ran or not; its CLONE overlays
-/// are put back, its CACHE folders are not mounted (their disk stays free for other runs).</para>
+/// are put back and its CACHE folders mounted as the last step had them (a RUN BACKGROUND server may read
+/// them), so while it serves, another run of the same Layerfile gets a throwaway CACHE disk and says so.</para>
 /// </summary>
 internal static class LayerfileEnd
 {
