@@ -77,6 +77,16 @@ public sealed class BuildGraphTests : IDisposable
     }
 
     [Fact]
+    public void An_artifact_before_a_split_is_collected_by_every_copy_and_not_by_the_prefix()
+    {
+        var jobs = Jobs(("Layerfile", "FROM vm/busybox\nWORKDIR /app\nARTIFACT coverage\nRUN make\nSPLIT 2\nARTIFACT shard-$SPLIT.log\nRUN test\n"));
+        Assert.Equal(["/app/coverage"], jobs[0].Plan.Artifacts.Select(a => a.GuestPath));
+        Assert.NotNull(jobs[0].Plan.Split);
+        Assert.Equal(["/app/coverage", "/app/shard-0.log"], jobs[1].Plan.Artifacts.Select(a => a.GuestPath));
+        Assert.Equal(["/app/coverage", "/app/shard-1.log"], jobs[2].Plan.Artifacts.Select(a => a.GuestPath));
+    }
+
+    [Fact]
     public void Split_unordered_copies_have_no_split_variable_yet_separate_keys()
     {
         var jobs = Jobs(("Layerfile", "FROM vm/busybox\nSPLIT UNORDERED 2\nRUN echo $SPLIT_NUM\n"));

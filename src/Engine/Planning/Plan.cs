@@ -43,7 +43,8 @@ public sealed record Plan(
     /// <summary>The instructions after <see cref="Split"/>.</summary>
     public IReadOnlyList<Instruction> AfterSplit { get; init; } = [];
 
-    /// <summary>ARTIFACT paths, copied out of the guest when the Layerfile ends (also when it failed).</summary>
+    /// <summary>ARTIFACT paths, copied out of the guest when the Layerfile ends (also when it failed). In a plan
+    /// that stops at <see cref="Split"/> they are the copies' to collect, not its own.</summary>
     public IReadOnlyList<PlannedArtifact> Artifacts { get; init; } = [];
 
     /// <summary>BUTTONs, each asked before the unit it precedes.</summary>

@@ -38,7 +38,9 @@ public static class Planner
             ? environment with { SplitCopy = index }
             : environment.WithVariable("SPLIT", index.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var copy = Fold(Path.Join(repositoryRoot, prefix.Layerfile), prefix.AfterSplit, prefix.From, prefix.MemoryMiB, repositoryRoot, environment, buildEnv);
-        return copy with { Layerfile = $"{prefix.Layerfile}#split={index}" };
+        // An ARTIFACT before the SPLIT names what each copy leaves at its end (a shard's coverage, say):
+        // every copy collects it, the prefix none.
+        return copy with { Layerfile = $"{prefix.Layerfile}#split={index}", Artifacts = [.. prefix.Artifacts, .. copy.Artifacts] };
     }
 
     private static Plan Fold(string path, IEnumerable<Instruction> instructions, FromTarget from, int? memory, string repositoryRoot,

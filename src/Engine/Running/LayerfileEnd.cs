@@ -30,7 +30,7 @@ internal static class LayerfileEnd
     /// <summary>Copies the artifacts out of <paramref name="machine"/> into the report. Never throws for a guest that is gone.</summary>
     public static async Task CollectArtifactsAsync(BuildSession session, Plan plan, LayerfileReport report, Machine machine, CancellationToken cancellationToken)
     {
-        if (plan.Artifacts.Count == 0) return;
+        if (plan.Artifacts.Count == 0 || plan.Split is not null) return;
         try
         {
             report.Artifacts = await ArtifactCollector.CollectAsync(machine, plan.Artifacts, ArtifactFolder(session, plan), session.Observer.Info, cancellationToken);
@@ -50,7 +50,7 @@ internal static class LayerfileEnd
         CancellationToken cancellationToken)
     {
         if (report.Status != "succeeded" || final is null) return;
-        var artifacts = plan.Artifacts.Count > 0 && report.Artifacts is null;
+        var artifacts = plan.Artifacts.Count > 0 && plan.Split is null && report.Artifacts is null;
         var serve = plan.Exposures.Count > 0;
         if (!artifacts && !serve) return;
         var purpose = (artifacts, serve) switch
