@@ -105,7 +105,15 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
             return (report, parent == start.KeyParent ? start : new BuildBase(parent, boot, $"layer {parent}"));
         }
 
-        // Phase two: boot once, run the rest.
+        // Phase two: boot once, run the rest; but a CLONE that cannot be fetched fails before anything boots.
+        if (UnresolvableClone(plan, reports, first) is { } clone)
+        {
+            Fail(plan, report, clone.Step, clone.Failure, reports.Skip(first).SelectMany(r => r), $"the CLONE at line {clone.Step.Line} cannot be fetched");
+            report.Status = "failed";
+            session.Observer.LayerfileFinished(report);
+            return (report, null);
+        }
+
         session.Observer.Info($"{plan.Layerfile}: booting {bootDescription ?? Describe(boot, start)} for line {plan.Units[first].Line} ({missReason})");
         var mirror = mirrors.Rent(Root, "workspace");
         try
@@ -179,18 +187,8 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
             if (failure is not null)
             {
                 var failed = reports[i][stepIndex - 1];
-                failed.Status = StepStatus.Failed;
-                failed.ExitCode = failure.ExitCode;
                 failed.Seconds = clock.Elapsed.TotalSeconds;
-                report.Error = $"{plan.Layerfile}:{failed.Line}: {failed.Instruction} failed ({failure.How})" +
-                               (failure.LastLines.Count > 0 ? "\n" + string.Join("\n", failure.LastLines.Select(l => "  | " + l)) : "");
-                session.Observer.StepChanged(report, failed);
-                foreach (var rest in reports.Skip(i).SelectMany(r => r).Where(r => r.Status != StepStatus.Failed))
-                {
-                    rest.Status = StepStatus.NotRun;
-                    rest.Reason = "an earlier step failed";
-                    session.Observer.StepChanged(report, rest);
-                }
+                Fail(plan, report, failed, failure, reports.Skip(i).SelectMany(r => r), "an earlier step failed");
 
                 if (cacheDisk is not null)
                 {
@@ -254,6 +252,54 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
         report.FinalLayer = parent;
         session.Observer.LayerfileFinished(report);
         return (report, new BuildBase(parent, BootSource.Layer(parent), $"layer {parent}"));
+    }
+
+    /// <summary>Marks <paramref name="failed"/> failed with the Layerfile's error, and the other steps in <paramref name="rest"/> not run
+    /// (those before it for <paramref name="reasonBefore"/>).</summary>
+    private void Fail(Plan plan, LayerfileReport report, StepReport failed, StepFailure failure, IEnumerable<StepReport> rest, string reasonBefore)
+    {
+        failed.Status = StepStatus.Failed;
+        failed.ExitCode = failure.ExitCode;
+        report.Error = $"{plan.Layerfile}:{failed.Line}: {failed.Instruction} failed ({failure.How})" +
+                       (failure.LastLines.Count > 0 ? "\n" + string.Join("\n", failure.LastLines.Select(l => "  | " + l)) : "");
+        session.Observer.StepChanged(report, failed);
+        var before = true;
+        foreach (var step in rest)
+        {
+            if (step == failed)
+            {
+                before = false;
+                continue;
+            }
+
+            step.Status = StepStatus.NotRun;
+            step.Reason = before ? reasonBefore : "an earlier step failed";
+            session.Observer.StepChanged(report, step);
+        }
+    }
+
+    /// <summary>
+    /// The first CLONE from unit <paramref name="first"/> on whose repository cannot be resolved or fetched
+    /// now, found before anything boots (the CLONE step would fail only after the steps before it ran).
+    /// </summary>
+    private (StepReport Step, StepFailure Failure)? UnresolvableClone(Plan plan, List<List<StepReport>> reports, int first)
+    {
+        for (var i = first; i < plan.Units.Count; i++)
+        for (var j = 0; j < plan.Units[i].Steps.Count; j++)
+        {
+            if (plan.Units[i].Steps[j].Instruction is not Parser.CloneInstruction clone) continue;
+            var source = new Sources.CloneSource(clone.Repository.Value, clone.DefaultBranch?.Value);
+            try
+            {
+                session.Clones.Tree(session.Clones.Resolve(source));
+            }
+            catch (Sources.CloneException e)
+            {
+                return (reports[i][j], StepExecutor.CloneFailure(clone, source, e));
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -184,6 +184,10 @@ internal sealed class StepExecutor(Machine machine, string repositoryRoot, IBuil
     /// folder) at the destination, or a copy in the guest from the clone share when several sources are
     /// named (every copied file is then read, hence tracked).
     /// </summary>
+    /// <summary>How a CLONE whose repository cannot be resolved or fetched fails.</summary>
+    public static StepFailure CloneFailure(CloneInstruction clone, Sources.CloneSource source, Sources.CloneException error) =>
+        new(1, "the repository could not be cloned", [$"{clone.Span}: CLONE {source.Url}: {error.Message}"]);
+
     private async Task<StepFailure?> CloneAsync(CloneInstruction clone, PlannedStep step, StepReport report, CancellationToken cancellationToken)
     {
         if (clones is null) throw new InvalidOperationException("CLONE needs the clone share (CloneMounts)");
@@ -197,7 +201,7 @@ internal sealed class StepExecutor(Machine machine, string repositoryRoot, IBuil
         }
         catch (Sources.CloneException e)
         {
-            return new StepFailure(1, "the repository could not be cloned", [$"{clone.Span}: CLONE {source.Url}: {e.Message}"]);
+            return CloneFailure(clone, source, e);
         }
 
         observer.Info($"{layerfile.Path}:{step.Line}: CLONE {resolution}" +

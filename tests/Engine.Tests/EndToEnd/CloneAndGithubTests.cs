@@ -116,12 +116,16 @@ public sealed class CloneAndGithubTests : IDisposable
         var (second, _) = await Run();
         Assert.All(second.Layerfiles.Single().Steps, s => Assert.Equal(StepStatus.Cached, s.Status));
 
-        _repo.Write("Layerfile", $"FROM vm/busybox\nENV RUN_ID={_token}\nCLONE file://{_remote.Root} DEFAULT=nope /app\nRUN true\n");
-        var (failed, _) = await Run(expectSuccess: false);
+        // A CLONE that cannot be resolved fails before anything boots, the steps before it not run.
+        _repo.Write("Layerfile", $"FROM vm/busybox\nENV RUN_ID={_token}\nRUN echo before\nCLONE file://{_remote.Root} DEFAULT=nope /app\nRUN true\n");
+        var (failed, failedObserver) = await Run(expectSuccess: false);
         var error = failed.Layerfiles.Single().Error!;
-        Assert.Contains("Layerfile:3:", error);
+        Assert.Contains("Layerfile:4:", error);
         Assert.Contains("no branch 'nope'", error);
         Assert.Contains("trunk", error);
+        Assert.Equal([StepStatus.NotRun, StepStatus.Failed, StepStatus.NotRun], failed.Layerfiles.Single().Steps.Select(s => s.Status));
+        Assert.Equal("the CLONE at line 4 cannot be fetched", failed.Layerfiles.Single().Steps[0].Reason);
+        Assert.DoesNotContain(failedObserver.Messages, m => m.Contains("booting"));
     }
 
     [HostFact(Needs.Root, Needs.Fuse, Needs.Libvirt)]
