@@ -66,6 +66,14 @@ public sealed class StatHashCacheTests : IDisposable
     }
 
     [Fact]
+    public void Listings_are_remembered_only_for_a_workspace_on_a_local_filesystem()
+    {
+        Assert.True(StatHashCache.Load(_folder.FullName, _folder.FullName).RemembersListings);   // a temporary folder: ext4 or tmpfs
+        Assert.False(StatHashCache.Load(_folder.FullName, "/proc").RemembersListings);
+        Assert.False(StatHashCache.InMemory().RemembersListings);
+    }
+
+    [Fact]
     public void A_cache_of_the_older_hex_format_loads_empty()
     {
         // v2 as it was written: magic, root, count, then per file its path, stamp and hash as a hex string.

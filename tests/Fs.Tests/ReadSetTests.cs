@@ -19,6 +19,8 @@ public sealed class ReadSetTests
         }
 
         public void Store(string path, FileStamp stamp, ReadOnlySpan<byte> hash) => Entries[(path, stamp)] = hash.ToArray();
+
+        public bool RemembersListings { get; init; }
     }
 
     [Fact]
@@ -154,6 +156,53 @@ public sealed class ReadSetTests
     }
 
     [Fact]
+    public void A_cache_that_remembers_listings_answers_for_an_unchanged_folder_and_never_for_a_changed_one()
+    {
+        var folder = Directory.CreateTempSubdirectory("layer-validate-listing-cache-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(folder.FullName, "d"));
+            foreach (var name in new[] { "a", "b" }) File.WriteAllText(Path.Combine(folder.FullName, "d", name), "");
+            Observation listing, root;
+            using (var host = Layer.Fs.Host.HostRoot.Open(folder.FullName))
+            {
+                Assert.Equal(0, host.TryReadDirectory("d", out var entries));
+                listing = new Observation(ObservationKind.Listing, "d") { Hash = ObservationHashing.ListingHash(entries) };
+                Assert.Equal(0, host.TryReadDirectory("", out entries));
+                root = new Observation(ObservationKind.Listing, ".") { Hash = ObservationHashing.ListingHash(entries) };
+            }
+
+            var set = new ReadSet([root, listing]);
+            var cache = new CountingCache { RemembersListings = true };
+            Assert.True(ReadSetValidator.Validate(folder.FullName, set, cache).Holds);
+            Assert.Equal(["./", "d/"], cache.Entries.Keys.Select(k => k.Item1).Order());
+            Assert.True(ReadSetValidator.Validate(folder.FullName, set, cache).Holds);
+            Assert.Equal(2, cache.Hits);
+
+            // A remembered hash is compared, not trusted blindly; and an entry added, removed or renamed
+            // changes the folder's stamp, so the folder is read again.
+            var stamp = cache.Entries.Keys.Single(k => k.Item1 == "d/");
+            cache.Entries[stamp][0] ^= 1;
+            Assert.Equal("its entries changed (a name was added, removed or changed type)", Assert.Single(ReadSetValidator.Validate(folder.FullName, set, cache).Mismatches).Reason);
+            cache.Entries[stamp][0] ^= 1;
+            File.Move(Path.Combine(folder.FullName, "d", "b"), Path.Combine(folder.FullName, "d", "c"));
+            var renamed = Assert.Single(ReadSetValidator.Validate(folder.FullName, set, cache).Mismatches);
+            Assert.Equal("d", renamed.Observation.Path);
+            File.Move(Path.Combine(folder.FullName, "d", "c"), Path.Combine(folder.FullName, "d", "b"));
+            Assert.True(ReadSetValidator.Validate(folder.FullName, set, cache).Holds);
+
+            // Not on a filesystem the cache does not vouch for: nothing about folders is remembered or asked.
+            var plain = new CountingCache();
+            Assert.True(ReadSetValidator.Validate(folder.FullName, set, plain).Holds);
+            Assert.Empty(plain.Entries);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void An_empty_read_set_holds()
     {
         var folder = Directory.CreateTempSubdirectory("layer-validate-empty-");
@@ -200,6 +249,20 @@ public sealed class ReadSetTests
         Assert.NotEqual(a, renamed);
         Assert.NotEqual(a, retyped);
         Assert.Equal(64, a.Length);
+
+        // The definition stored read sets depend on: BLAKE3 of the tag, then per name in byte order its
+        // type letter, the name and NUL ("B" before "a", a UTF-8 "é" after "z"; symlinks 'l', others 'o').
+        var mixed = ObservationHashing.ListingHash(new[] { E("é", 8), E("a", 10), E("z", 1), E("B", 4) });
+        using var hasher = Blake3.Hasher.New();
+        hasher.Update("layer.listing.v1\0"u8);
+        hasher.Update("dB\0"u8);
+        hasher.Update("la\0"u8);
+        hasher.Update("oz\0"u8);
+        hasher.Update("f"u8);
+        hasher.Update(System.Text.Encoding.UTF8.GetBytes("é"));
+        hasher.Update("\0"u8);
+        Assert.Equal(hasher.Finalize().ToString(), mixed);
+        Assert.Equal(ObservationHashing.ListingHash([]), Blake3.Hasher.Hash("layer.listing.v1\0"u8).ToString());
     }
 
     [Fact]

@@ -5,7 +5,8 @@ namespace Layer.Engine.Cache;
 
 /// <summary>
 /// Content hashes by file stamp for one workspace, as git's index keeps them: validation re-hashes only
-/// the files whose stamp (device, inode, size, mtime, ctime) changed. Loaded whole at start, saved whole
+/// the files whose stamp (device, inode, size, mtime, ctime) changed. On local filesystems also listing
+/// hashes by folder stamp (under "path/"), as git's untracked cache keeps folders. Loaded whole at start, saved whole
 /// by an atomic rename at the end; a missing or damaged file is an empty cache, never an error.
 /// <para>
 /// Racy stamps: a file written within the timestamp granularity of the moment it was hashed could change
@@ -31,12 +32,35 @@ public sealed class StatHashCache : IContentHashCache
     private readonly Func<DateTime> _now;
     private bool _dirty;
 
-    private StatHashCache(string? path, string root, Dictionary<string, Entry> entries, Func<DateTime> now)
+    private StatHashCache(string? path, string root, Dictionary<string, Entry> entries, Func<DateTime> now, bool remembersListings)
     {
         _path = path;
         _root = root;
         _entries = entries;
         _now = now;
+        RemembersListings = remembersListings;
+    }
+
+    /// <summary>
+    /// Where folders are remembered too (<see cref="IContentHashCache.RemembersListings"/>): local Linux
+    /// filesystems, which change a folder's mtime and ctime with every entry added, removed or renamed.
+    /// Network and FUSE filesystems may not, or not at once: there every listing is read.
+    /// </summary>
+    private static readonly HashSet<string> FolderStampFilesystems = new(StringComparer.Ordinal) { "ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "f2fs" };
+
+    public bool RemembersListings { get; }
+
+    private static bool KnownToStampFolders(string root)
+    {
+        try
+        {
+            // statfs(2) of the folder itself: the filesystem it is on, wherever that is mounted.
+            return FolderStampFilesystems.Contains(new DriveInfo(root).DriveFormat);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The cache file for the workspace <paramref name="hostRoot"/> under <paramref name="folder"/>.</summary>
@@ -45,11 +69,12 @@ public sealed class StatHashCache : IContentHashCache
         var root = Path.GetFullPath(hostRoot);
         var name = Convert.ToHexStringLower(Blake3.Hasher.Hash(Encoding.UTF8.GetBytes(root)).AsSpan()[..16]);
         var path = Path.Combine(folder, name + ".stathash");
-        return new StatHashCache(path, root, Read(path, root), () => DateTime.UtcNow);
+        return new StatHashCache(path, root, Read(path, root), () => DateTime.UtcNow, KnownToStampFolders(root));
     }
 
-    /// <summary>A cache that lives in memory only.</summary>
-    public static StatHashCache InMemory(Func<DateTime>? now = null) => new(null, "", new(StringComparer.Ordinal), now ?? (() => DateTime.UtcNow));
+    /// <summary>A cache that lives in memory only (remembering listings only when told).</summary>
+    public static StatHashCache InMemory(Func<DateTime>? now = null, bool remembersListings = false) =>
+        new(null, "", new(StringComparer.Ordinal), now ?? (() => DateTime.UtcNow), remembersListings);
 
     /// <summary>
     /// Deletes the caches under <paramref name="folder"/> whose workspace no longer exists (temporary

@@ -15,6 +15,14 @@ public interface IContentHashCache
     bool TryGet(string path, FileStamp stamp, Span<byte> hash);
 
     void Store(string path, FileStamp stamp, ReadOnlySpan<byte> hash);
+
+    /// <summary>
+    /// Whether a folder's listing hash may also be remembered, under <c>path + "/"</c> and the folder's own
+    /// stamp (as git's untracked cache does): only where the host filesystem changes a folder's mtime and
+    /// ctime whenever an entry is added, removed or renamed (local Linux filesystems; never a network or
+    /// FUSE one). Validation uses it only for folders on the same device as the root it checks.
+    /// </summary>
+    bool RemembersListings { get; }
 }
 
 /// <summary>An observation that no longer holds, and why, in words for the build report.</summary>
@@ -89,6 +97,7 @@ public static class ReadSetValidator
         var found = new Mismatch?[observations.Count];
         var heldNow = held is null ? null : new bool[observations.Count];
         var stop = 0;
+        var listings = cache is { RemembersListings: true } && parents.TryStat("", out var rootStat) == 0 ? FileStamp.Of(in rootStat).Device : (ulong?)null;
         // Each check is a few syscalls on its own path: spread them over the cores. Mismatches are
         // reported in read-set order whatever order the checks finished in.
         Parallel.ForEach(Partitioner.Create(0, observations.Count, ParallelChunk), (range, state) =>
@@ -97,7 +106,7 @@ public static class ReadSetValidator
             {
                 var observation = observations[i];
                 if (held is not null && held.Contains(observation)) continue;
-                var reason = observation.Unstable ? "the file changed while the step was reading it" : Check(root, parents, observation, cache);
+                var reason = observation.Unstable ? "the file changed while the step was reading it" : Check(root, parents, observation, cache, listings);
                 if (reason is null)
                 {
                     if (heldNow is not null) heldNow[i] = true;
@@ -119,7 +128,8 @@ public static class ReadSetValidator
 
     private const int ParallelChunk = 512;
 
-    private static string? Check(HostRoot root, ParentDirectories parents, Observation observation, IContentHashCache? cache)
+    /// <param name="listings">The root's device when <paramref name="cache"/> remembers listings of folders on it.</param>
+    private static string? Check(HostRoot root, ParentDirectories parents, Observation observation, IContentHashCache? cache, ulong? listings)
     {
         var path = ObservationHashing.RelativePath(observation.Path);
         switch (observation.Kind)
@@ -169,9 +179,22 @@ public static class ReadSetValidator
 
             case ObservationKind.Listing:
             {
+                // A folder whose stamp is unchanged has the same entries (see IContentHashCache.RemembersListings):
+                // one statx instead of opening, reading and hashing it. Stat before reading, as for files.
+                FileStamp? stamp = null;
+                Span<byte> known = stackalloc byte[ContentHashBytes];
+                if (listings is { } device && parents.TryStat(path, out var st) == 0 && ObservationHashing.TypeOf(st.stx_mode) == EntryType.Directory &&
+                    FileStamp.Of(in st) is var folder && folder.Device == device)
+                {
+                    stamp = folder;
+                    if (cache!.TryGet(ListingKey(observation.Path), folder, known)) return ReadSetCodec.IsLowerHexOf(observation.Hash, known) ? null : ListingChanged;
+                }
+
                 var error = root.TryReadDirectory(path, out var entries);
                 if (error != 0) return Gone(error);
-                return ObservationHashing.ListingHash(entries) == observation.Hash ? null : "its entries changed (a name was added, removed or changed type)";
+                var hash = ObservationHashing.ListingHash(entries);
+                if (stamp is { } seen && TryParseHash(hash, known)) cache!.Store(ListingKey(observation.Path), seen, known);
+                return hash == observation.Hash ? null : ListingChanged;
             }
 
             default:
@@ -197,6 +220,11 @@ public static class ReadSetValidator
     }
 
     private const int ContentHashBytes = 32;
+
+    private const string ListingChanged = "its entries changed (a name was added, removed or changed type)";
+
+    /// <summary>Where a listing is remembered: no file's observed path ends with '/'.</summary>
+    private static string ListingKey(string observedPath) => observedPath + "/";
 
     /// <summary>The bytes of a lowercase hex hash of 32 bytes (what an <see cref="IContentHashCache"/> keeps), which turn back into exactly that text; false for any other text.</summary>
     public static bool TryParseHash(string hex, Span<byte> raw) =>
