@@ -124,9 +124,7 @@ internal sealed class PassthroughOperations : IMirrorOperations, IDisposable
     {
         handle = default;
         if (!TryPath(node, out var path)) return Errno.ENOENT;
-        var error = Root.TryReadDirectory(path, out var entries);
-        if (error != 0) return error;
-        handle = _directories.Add(new OpenDirectory(path, entries));
+        handle = _directories.Add(new OpenDirectory(path));
         return 0;
     }
 
@@ -134,7 +132,8 @@ internal sealed class PassthroughOperations : IMirrorOperations, IDisposable
     {
         var directory = _directories.Get(handle);
         if (directory is null) return Errno.EBADF;
-        var entries = directory.Entries;
+        var error = directory.List(Root, out var entries);
+        if (error != 0) return error;
         for (var i = (int)Math.Min(offset, (ulong)entries.Count); i < entries.Count; i++)
         {
             var e = entries[i];

@@ -159,14 +159,14 @@ internal sealed class TrackingOperations : IFuseOperations
     {
         var error = _inner.ReadDir(in context, node, handle, offset, ref writer);
         var epoch = _tracker.CurrentEpoch;
-        if (error == 0 && epoch != 0 && _inner.DirectoryOf(handle) is { } directory &&
+        if (error == 0 && epoch != 0 && _inner.DirectoryOf(handle) is { Entries: { } entries } directory &&
             (!_listedInEpoch.TryGetValue(handle.Value, out var listed) || listed != epoch))
         {
             _listedInEpoch[handle.Value] = epoch;
             _tracker.Record(epoch, new Observation(ObservationKind.Listing, ObservationHashing.ObservedPath(directory.Path))
             {
-                Hash = ObservationHashing.ListingHash(directory.Entries),
-                Names = ObservationHashing.ListingNames(directory.Entries),
+                Hash = ObservationHashing.ListingHash(entries),
+                Names = ObservationHashing.ListingNames(entries),
             });
         }
 
