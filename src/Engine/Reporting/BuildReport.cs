@@ -92,7 +92,13 @@ public sealed class BuildReport
         var full = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
         var temporary = full + ".tmp";
-        File.WriteAllText(temporary, ToJson());
+        // UTF-8 straight into the file: a no-change run of a step that read 10,000 files writes 0.7 MB, which
+        // as a string first was two more copies of it (UTF-16, then encoded again).
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 64 * 1024))
+        {
+            JsonSerializer.Serialize(file, this, BuildReportJsonContext.Default.BuildReport);
+        }
+
         File.Move(temporary, full, overwrite: true);
     }
 }
