@@ -42,7 +42,8 @@ public sealed record ValidationResult(IReadOnlyList<Mismatch> Mismatches)
 /// Observations that held when checked during one lookup pass. Steps of a Layerfile mostly read the same
 /// files (every step after `npm ci` sees the same node_modules): the second step need not stat them again.
 /// Only for one pass (the workspace may change between builds), and for one validation at a time: each
-/// validation reads it from several threads and adds what it found once its checks are done.
+/// validation reads it from several threads and adds what it found once its checks are done, on another
+/// thread (the next step's index query and decoding need not wait for it; the next validation does).
 /// </summary>
 public sealed class HeldObservations
 {
@@ -60,7 +61,14 @@ public sealed class HeldObservations
                _held[(int)ObservationKind.Content].TryGetValue(observation.Path, out var content) && content.Metadata == observation.Metadata;
     }
 
-    internal void AddRange(IReadOnlyList<Observation> observations, bool[] held)
+    private Task _adding = Task.CompletedTask;
+
+    /// <summary>Waits until what the previous validation found is added (before this one reads it).</summary>
+    internal void Settle() => _adding.GetAwaiter().GetResult();
+
+    internal void AddRangeInBackground(IReadOnlyList<Observation> observations, bool[] held) => _adding = Task.Run(() => AddRange(observations, held));
+
+    private void AddRange(IReadOnlyList<Observation> observations, bool[] held)
     {
         var counts = new int[_held.Length];
         for (var i = 0; i < observations.Count; i++)
@@ -96,6 +104,7 @@ public static class ReadSetValidator
         if (observations.Count == 0) return new ValidationResult([]);
         var found = new Mismatch?[observations.Count];
         var heldNow = held is null ? null : new bool[observations.Count];
+        held?.Settle();
         var stop = 0;
         var listings = cache is { RemembersListings: true } && parents.TryStat("", out var rootStat) == 0 ? FileStamp.Of(in rootStat).Device : (ulong?)null;
         // Each check is a few syscalls on its own path: spread them over the cores. Mismatches are
@@ -121,7 +130,7 @@ public static class ReadSetValidator
             }
         });
 
-        held?.AddRange(observations, heldNow!);
+        held?.AddRangeInBackground(observations, heldNow!);
         var mismatches = found.OfType<Mismatch>().ToList();
         return new ValidationResult(stopAtFirst && mismatches.Count > 1 ? mismatches[..1] : mismatches);
     }
