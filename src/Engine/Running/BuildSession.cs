@@ -68,8 +68,10 @@ internal sealed class BuildSession : IDisposable
     /// <exception cref="ImageBuildException">It cannot be built.</exception>
     public BaseImage BaseImage(string name) => ImageTask(name).GetAwaiter().GetResult();
 
+    // Its own thread: the first lookup waits for it, so it should not wait for a pool thread behind the index and stat hashes.
     private Task<BaseImage> ImageTask(string name) =>
-        _images.GetOrAdd(name, n => new Lazy<Task<BaseImage>>(() => Task.Run(() => Images.Ensure(n, Observer.Info)))).Value;
+        _images.GetOrAdd(name, n => new Lazy<Task<BaseImage>>(() =>
+            Task.Factory.StartNew(() => Images.Ensure(n, Observer.Info), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))).Value;
 
     private HostFileHashes HostHashes { get; }
 

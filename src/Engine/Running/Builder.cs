@@ -22,7 +22,10 @@ public static class Builder
         var unbuildable = new List<LayerfileReport>();
         var (root, nodes, edges) = options.All ? Everything(options.Path, unbuildable) : Chain(options.Path);
         // Asking git takes a few milliseconds of waiting on other processes: let it overlap opening the cache.
-        var standardVariables = Task.Run(() => StandardVariables.FromCheckout(root, "layer-" + System.Environment.MachineName), cancellationToken);
+        // Its own thread: it mostly waits on pipes, and on a pool thread it held one of the (as many as
+        // cores) threads the cache, the stat hashes and the base image were queued for.
+        var standardVariables = Task.Factory.StartNew(() => StandardVariables.FromCheckout(root, "layer-" + System.Environment.MachineName), cancellationToken,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
         using var session = new BuildSession(options, observer, root, standardVariables);
         foreach (var name in nodes.Select(n => n.Base).OfType<FromTarget>().Where(b => b.Kind == FromTargetKind.BaseImage).Select(ImageName).Distinct())
         {
