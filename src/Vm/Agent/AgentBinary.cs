@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.IO.Enumeration;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -75,13 +76,19 @@ internal static class AgentBinary
 
     private static IEnumerable<string> SourceFiles(string root)
     {
+        // Every `layer run` hashes these for the image id: bin/ and obj/ (hundreds of build outputs) are not walked.
         foreach (var folder in new[] { Path.Combine(root, "src", "Guest"), Path.Combine(root, "src", "Vm", "Agent", "Protocol") })
-            foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
+        {
+            var sources = new FileSystemEnumerable<string>(folder, (ref FileSystemEntry entry) => entry.ToFullPath(),
+                new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
             {
-                var relative = Path.GetRelativePath(folder, file).Replace('\\', '/');
-                if (relative.StartsWith("bin/") || relative.StartsWith("obj/")) continue;
-                if (file.EndsWith(".cs") || file.EndsWith(".csproj")) yield return file;
-            }
+                ShouldIncludePredicate = (ref FileSystemEntry entry) =>
+                    !entry.IsDirectory && (entry.FileName.EndsWith(".cs", StringComparison.Ordinal) || entry.FileName.EndsWith(".csproj", StringComparison.Ordinal)),
+                ShouldRecursePredicate = (ref FileSystemEntry entry) =>
+                    !(entry.Directory.Length == folder.Length && entry.FileName is "bin" or "obj"),
+            };
+            foreach (var file in sources) yield return file;
+        }
         foreach (var props in new[] { "Directory.Build.props", "Directory.Packages.props", "global.json" })
             if (File.Exists(Path.Combine(root, props))) yield return Path.Combine(root, props);
     }

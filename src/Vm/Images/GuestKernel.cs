@@ -97,10 +97,47 @@ internal sealed class GuestKernel
     }
 
     /// <summary>
-    /// modules.dep by module name, read once per kernel. Every `layer run` computes the base image's id from
-    /// these (4,000 lines): the dependency lists are split only for the few modules the guest loads.
+    /// The lines of modules.dep for <see cref="WantedModules"/> and everything they need, by module name, read
+    /// once per kernel. Every `layer run` computes the base image's id from these: the file's 4,000 lines are
+    /// scanned as spans, a pass per level of dependencies, and only the few lines the guest loads become strings.
     /// </summary>
-    private Dictionary<string, ModuleLine> Modules() => _modules ??= Parse(File.ReadAllText(Path.Combine(ModulesDirectory, "modules.dep")).Split('\n'));
+    private Dictionary<string, ModuleLine> Modules()
+    {
+        if (_modules is not null) return _modules;
+        var text = File.ReadAllText(Path.Combine(ModulesDirectory, "modules.dep"));
+        var found = new Dictionary<string, ModuleLine>(StringComparer.Ordinal);
+        var sought = new HashSet<string>(WantedModules, StringComparer.Ordinal);
+        while (sought.Count > 0)
+        {
+            var lookup = sought.GetAlternateLookup<ReadOnlySpan<char>>();
+            foreach (var line in text.AsSpan().EnumerateLines())
+            {
+                var colon = line.IndexOf(':');
+                if (colon <= 0) continue;
+                var name = NameSpan(line[..colon]);
+                if (name.Contains('-') ? sought.Contains(name.ToString().Replace('-', '_')) : lookup.Contains(name))
+                {
+                    found[NameOf(line[..colon])] = new ModuleLine(line.ToString(), colon);
+                }
+            }
+
+            // What the modules found need and is not found yet; a name found nowhere is left for
+            // ModuleLoadOrder to report.
+            var next = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var module in sought.Where(found.ContainsKey))
+            {
+                foreach (var need in found[module].Needs.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    var dependency = NameOf(need);
+                    if (!found.ContainsKey(dependency) && !sought.Contains(dependency)) next.Add(dependency);
+                }
+            }
+
+            sought = next;
+        }
+
+        return _modules = found;
+    }
 
     private static Dictionary<string, ModuleLine> Parse(IEnumerable<string> modulesDep)
     {
@@ -120,10 +157,16 @@ internal sealed class GuestKernel
 
     private static string NameOf(ReadOnlySpan<char> modulePath)
     {
+        var name = NameSpan(modulePath);
+        return name.Contains('-') ? name.ToString().Replace('-', '_') : name.ToString();
+    }
+
+    /// <summary>"kernel/fs/9p/9p.ko" -> "9p", as written (modprobe treats '-' and '_' alike).</summary>
+    private static ReadOnlySpan<char> NameSpan(ReadOnlySpan<char> modulePath)
+    {
         var file = Path.GetFileName(modulePath);
         var dot = file.IndexOf(".ko", StringComparison.Ordinal);
-        var name = dot > 0 ? file[..dot] : file;
-        return name.Contains('-') ? name.ToString().Replace('-', '_') : name.ToString();
+        return dot > 0 ? file[..dot] : file;
     }
 
     /// <summary>Orders "6.1.0-9-amd64" before "6.1.0-56-amd64": digit runs compare as numbers.</summary>
