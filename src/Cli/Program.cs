@@ -11,6 +11,7 @@ var root = new RootCommand(
 // shared mode, and each of those large arrays started a full collection). A longer run that allocates
 // more leaves the region by itself and collects as usual from then on.
 GC.TryStartNoGCRegion(64L * 1024 * 1024);
+Layer.Cli.Terminal.HugePages.AdviseGcHeap(64L * 1024 * 1024);
 
 foreach (var command in CommandTable.All())
 {
