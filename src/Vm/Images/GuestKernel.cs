@@ -104,21 +104,28 @@ internal sealed class GuestKernel
     private Dictionary<string, ModuleLine> Modules()
     {
         if (_modules is not null) return _modules;
-        var text = File.ReadAllText(Path.Combine(ModulesDirectory, "modules.dep"));
+        // ASCII, scanned as bytes (a string of it would be 1.2 MB of UTF-16 to fault in and decode).
+        var text = File.ReadAllBytes(Path.Combine(ModulesDirectory, "modules.dep"));
         var found = new Dictionary<string, ModuleLine>(StringComparer.Ordinal);
         var sought = new HashSet<string>(WantedModules, StringComparer.Ordinal);
+        Span<char> name = stackalloc char[256];
         while (sought.Count > 0)
         {
             var lookup = sought.GetAlternateLookup<ReadOnlySpan<char>>();
-            foreach (var line in text.AsSpan().EnumerateLines())
+            foreach (var range in text.AsSpan().Split((byte)'\n'))
             {
-                var colon = line.IndexOf(':');
+                var line = text.AsSpan(range);
+                var colon = line.IndexOf((byte)':');
                 if (colon <= 0) continue;
-                var name = NameSpan(line[..colon]);
-                if (name.Contains('-') ? sought.Contains(name.ToString().Replace('-', '_')) : lookup.Contains(name))
-                {
-                    found[NameOf(line[..colon])] = new ModuleLine(line.ToString(), colon);
-                }
+                var slash = line[..colon].LastIndexOf((byte)'/');
+                var file = line[(slash + 1)..colon];
+                var dot = file.IndexOf(".ko"u8);
+                var bytes = dot > 0 ? file[..dot] : file;
+                if (bytes.Length > name.Length) continue;
+                for (var i = 0; i < bytes.Length; i++) name[i] = bytes[i] == (byte)'-' ? '_' : (char)bytes[i];
+                if (!lookup.Contains(name[..bytes.Length])) continue;
+                var text16 = System.Text.Encoding.UTF8.GetString(line);
+                found[name[..bytes.Length].ToString()] = new ModuleLine(text16, colon);
             }
 
             // What the modules found need and is not found yet; a name found nowhere is left for
