@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Layer.Vm.Images;
 
 /// <summary>
@@ -62,8 +64,8 @@ internal sealed class GuestKernel
     public IReadOnlyDictionary<string, string> ModulePaths() => Modules().ToDictionary(m => m.Key, m => m.Value.Path);
 
     /// <summary>Depth-first over modules.dep lines ("kernel/fs/ext4/ext4.ko: kernel/lib/crc16.ko ...").</summary>
-    internal static IReadOnlyList<string> ModuleLoadOrder(IEnumerable<string> modulesDep, IEnumerable<string> wanted) =>
-        ModuleLoadOrder(Parse(modulesDep), wanted);
+    internal static IReadOnlyList<string> ModuleLoadOrder(IEnumerable<string> modulesDep, IReadOnlyCollection<string> wanted) =>
+        ModuleLoadOrder(Lines(Encoding.UTF8.GetBytes(string.Join('\n', modulesDep)), wanted), wanted);
 
     private static IReadOnlyList<string> ModuleLoadOrder(Dictionary<string, ModuleLine> modules, IEnumerable<string> wanted)
     {
@@ -96,36 +98,35 @@ internal sealed class GuestKernel
         public string Needs => Line[(Colon + 1)..];
     }
 
+    /// <summary>The lines of modules.dep the guest loads, read once per kernel (every `layer run` computes the base image's id from them).</summary>
+    private Dictionary<string, ModuleLine> Modules() =>
+        _modules ??= Lines(File.ReadAllBytes(Path.Combine(ModulesDirectory, "modules.dep")), WantedModules);
+
     /// <summary>
-    /// The lines of modules.dep for <see cref="WantedModules"/> and everything they need, by module name, read
-    /// once per kernel. Every `layer run` computes the base image's id from these: the file's 4,000 lines are
-    /// scanned as spans, a pass per level of dependencies, and only the few lines the guest loads become strings.
+    /// The lines of <paramref name="modulesDep"/> for <paramref name="wanted"/> and everything they need, by
+    /// module name. The file (4,000 lines, ASCII) is scanned as bytes, a pass per level of dependencies, and
+    /// only the few lines the guest loads become strings (all of it as a string would be 1.2 MB of UTF-16).
     /// </summary>
-    private Dictionary<string, ModuleLine> Modules()
+    private static Dictionary<string, ModuleLine> Lines(byte[] modulesDep, IEnumerable<string> wanted)
     {
-        if (_modules is not null) return _modules;
-        // ASCII, scanned as bytes (a string of it would be 1.2 MB of UTF-16 to fault in and decode).
-        var text = File.ReadAllBytes(Path.Combine(ModulesDirectory, "modules.dep"));
         var found = new Dictionary<string, ModuleLine>(StringComparer.Ordinal);
-        var sought = new HashSet<string>(WantedModules, StringComparer.Ordinal);
+        var sought = new HashSet<string>(wanted, StringComparer.Ordinal);
         Span<char> name = stackalloc char[256];
         while (sought.Count > 0)
         {
             var lookup = sought.GetAlternateLookup<ReadOnlySpan<char>>();
-            foreach (var range in text.AsSpan().Split((byte)'\n'))
+            foreach (var range in modulesDep.AsSpan().Split((byte)'\n'))
             {
-                var line = text.AsSpan(range);
+                var line = modulesDep.AsSpan(range);
                 var colon = line.IndexOf((byte)':');
                 if (colon <= 0) continue;
-                var slash = line[..colon].LastIndexOf((byte)'/');
-                var file = line[(slash + 1)..colon];
+                // The module's name as NameOf gives it, from the bytes: file name, no .ko, '-' as '_'.
+                var file = line[(line[..colon].LastIndexOf((byte)'/') + 1)..colon];
                 var dot = file.IndexOf(".ko"u8);
                 var bytes = dot > 0 ? file[..dot] : file;
                 if (bytes.Length > name.Length) continue;
                 for (var i = 0; i < bytes.Length; i++) name[i] = bytes[i] == (byte)'-' ? '_' : (char)bytes[i];
-                if (!lookup.Contains(name[..bytes.Length])) continue;
-                var text16 = System.Text.Encoding.UTF8.GetString(line);
-                found[name[..bytes.Length].ToString()] = new ModuleLine(text16, colon);
+                if (lookup.Contains(name[..bytes.Length])) found[name[..bytes.Length].ToString()] = new ModuleLine(Encoding.UTF8.GetString(line), colon);
             }
 
             // What the modules found need and is not found yet; a name found nowhere is left for
@@ -143,37 +144,16 @@ internal sealed class GuestKernel
             sought = next;
         }
 
-        return _modules = found;
+        return found;
     }
 
-    private static Dictionary<string, ModuleLine> Parse(IEnumerable<string> modulesDep)
+    /// <summary>"kernel/drivers/crc32c-intel.ko" -> "crc32c_intel" (modprobe treats '-' and '_' alike).</summary>
+    private static string NameOf(string modulePath)
     {
-        var modules = new Dictionary<string, ModuleLine>();
-        foreach (var line in modulesDep)
-        {
-            var colon = line.IndexOf(':');
-            if (colon <= 0) continue;
-            // Substrings only for the few lines whose dependencies are walked (ModuleLine keeps the line).
-            modules[NameOf(line.AsSpan(0, colon))] = new ModuleLine(line, colon);
-        }
-
-        return modules;
-    }
-
-    private static string NameOf(string modulePath) => NameOf(modulePath.AsSpan());
-
-    private static string NameOf(ReadOnlySpan<char> modulePath)
-    {
-        var name = NameSpan(modulePath);
-        return name.Contains('-') ? name.ToString().Replace('-', '_') : name.ToString();
-    }
-
-    /// <summary>"kernel/fs/9p/9p.ko" -> "9p", as written (modprobe treats '-' and '_' alike).</summary>
-    private static ReadOnlySpan<char> NameSpan(ReadOnlySpan<char> modulePath)
-    {
-        var file = Path.GetFileName(modulePath);
+        var file = Path.GetFileName(modulePath.AsSpan());
         var dot = file.IndexOf(".ko", StringComparison.Ordinal);
-        return dot > 0 ? file[..dot] : file;
+        var name = dot > 0 ? file[..dot] : file;
+        return name.Contains('-') ? name.ToString().Replace('-', '_') : name.ToString();
     }
 
     /// <summary>Orders "6.1.0-9-amd64" before "6.1.0-56-amd64": digit runs compare as numbers.</summary>
