@@ -93,6 +93,17 @@ public sealed class PlannerTests : IDisposable
         Assert.Equal("services/web/Layerfile", plan.Layerfile);
     }
 
+    // The same text in two folders copies two different trees: `COPY . /app` of web/Layerfile must never
+    // hit the entry api/Layerfile recorded (a folder COPY reads nothing at COPY time, so only its key tells them apart).
+    [Fact]
+    public void Copies_of_the_same_text_from_different_folders_have_different_keys()
+    {
+        const string text = "FROM vm/busybox\nCOPY . /app\nRUN cat /app/a.txt\n";
+        Assert.NotEqual(Keys(PlanOf(text, folder: "api"))[0], Keys(PlanOf(text, folder: "web"))[0]);
+        Assert.NotEqual(Keys(PlanOf(text, folder: "api"))[1], Keys(PlanOf(text, folder: "web"))[1]);
+        Assert.Equal(Keys(PlanOf(text, folder: "web")), Keys(PlanOf("# a comment\n" + text, folder: "web")));
+    }
+
     [Fact]
     public void A_copy_source_outside_the_repository_is_refused_at_its_column()
     {

@@ -20,8 +20,13 @@ public sealed record PlannedUnit(IReadOnlyList<PlannedStep> Steps, IReadOnlyList
 {
     public int Line => Steps[0].Line;
 
-    /// <summary>The canonical texts that go into the unit's key.</summary>
-    public IEnumerable<string> Canonical => Instructions.Select(i => i.Canonical);
+    /// <summary>
+    /// The canonical texts that go into the unit's key, and where each COPY or CLONE resolved to: the same
+    /// `COPY . /app` in two folders copies two trees, and a folder COPY reads nothing at COPY time, so only
+    /// its key tells them apart.
+    /// </summary>
+    public IEnumerable<string> Canonical => Instructions.Select(i => i.Canonical)
+        .Concat(Steps.Where(s => s.Copy is not null).Select(s => $"resolved {string.Join("\0", s.Copy!.Sources)} -> {s.Copy.Destination}"));
 }
 
 /// <summary>
