@@ -45,13 +45,7 @@ internal static class FuseConnection
     /// </summary>
     public static bool WaitIdle(uint connection, TimeSpan limit)
     {
-        var waiting = $"{ControlDirectory}/{connection}/waiting";
-        if (!File.Exists(waiting) && !(GetEuid() == 0 && Directory.Exists(ControlDirectory) &&
-                                       Interop.Libc.Mount("fusectl", ControlDirectory, "fusectl", 0, "") == 0 && File.Exists(waiting)))
-        {
-            return false;
-        }
-
+        if (ControlFile(connection, "waiting") is not { } waiting) return false;
         var deadline = Environment.TickCount64 + (long)limit.TotalMilliseconds;
         try
         {
@@ -68,18 +62,24 @@ internal static class FuseConnection
         }
     }
 
+    /// <summary>The connection's control file <paramref name="name"/>, mounting fusectl first if needed (root only); null when there is none.</summary>
+    private static string? ControlFile(uint connection, string name)
+    {
+        var path = $"{ControlDirectory}/{connection}/{name}";
+        if (!File.Exists(path) && GetEuid() == 0 && Directory.Exists(ControlDirectory))
+        {
+            Interop.Libc.Mount("fusectl", ControlDirectory, "fusectl", 0, "");
+        }
+
+        return File.Exists(path) ? path : null;
+    }
+
     /// <summary>Best effort: mounts fusectl if needed (root only) and aborts the connection.</summary>
     public static bool Abort(uint connection)
     {
         try
         {
-            var abort = $"{ControlDirectory}/{connection}/abort";
-            if (!File.Exists(abort) && GetEuid() == 0 && Directory.Exists(ControlDirectory))
-            {
-                Interop.Libc.Mount("fusectl", ControlDirectory, "fusectl", 0, "");
-            }
-
-            if (!File.Exists(abort)) return false;
+            if (ControlFile(connection, "abort") is not { } abort) return false;
             File.WriteAllText(abort, "1");
             return true;
         }
