@@ -23,7 +23,7 @@ internal sealed class HostFileHashes(StatHashCache memo)
         if (stamp is { } known && memo.TryGet(path, known, raw)) return Convert.ToHexStringLower(raw);
         var hash = ImageStore.HashFile(path);
         // Kept as its bytes: only a lowercase hex of 32 bytes comes back the same from them.
-        if (stamp is { } seen && Fs.Tracking.ReadSetValidator.TryParseHash(hash, raw)) memo.Store(path, seen, raw);
+        if (stamp is { } seen && Fs.Tracking.ReadSetCodec.TryParseHash(hash, raw)) memo.Store(path, seen, raw);
         return hash;
     }
 

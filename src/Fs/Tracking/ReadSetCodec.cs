@@ -33,8 +33,7 @@ public static class ReadSetCodec
         Span<byte> hash = stackalloc byte[32];
         foreach (var o in readSet.Observations)
         {
-            var rawHash = o.Hash is { Length: 64 } h && Convert.FromHexString(h, hash, out _, out var written) == System.Buffers.OperationStatus.Done && written == 32 &&
-                          string.Equals(h, Convert.ToHexStringLower(hash), StringComparison.Ordinal);
+            var rawHash = o.Hash is { } h && TryParseHash(h, hash);
             var flags = (byte)((o.Unstable ? Unstable : 0) | (o.Hash is null ? 0 : rawHash ? HasHash : TextHash) |
                                (o.Metadata is null ? 0 : HasMetadata) | (o.Metadata?.LinkTarget is null ? 0 : HasLink) |
                                (o.Names is null ? 0 : HasNames));
@@ -118,6 +117,11 @@ public static class ReadSetCodec
             text[2 * i + 1] = (char)digits[bytes[i] & 15];
         }
     });
+
+    /// <summary>The bytes of a lowercase hex hash of 32 bytes (how read sets and hash caches keep one), which turn back into exactly that text; false for any other text.</summary>
+    public static bool TryParseHash(string hex, Span<byte> raw) =>
+        hex.Length == 64 && Convert.FromHexString(hex, raw, out _, out var written) == System.Buffers.OperationStatus.Done &&
+        written == 32 && IsLowerHexOf(hex, raw);
 
     /// <summary>Whether <paramref name="hex"/> is exactly <see cref="LowerHex"/> of <paramref name="bytes"/> (the same test as comparing the strings, without making one).</summary>
     internal static bool IsLowerHexOf(string? hex, ReadOnlySpan<byte> bytes)

@@ -181,7 +181,7 @@ public static class ReadSetValidator
                     different = CompareMetadata(observation.Metadata, ObservationHashing.Metadata(st.stx_mode, st.stx_size, null));
                     if (different is not null) return different;
                     var hash = ObservationHashing.ContentHash(fd);
-                    if (cache is not null && TryParseHash(hash, cached)) cache.Store(observation.Path, FileStamp.Of(in st), cached);
+                    if (cache is not null && ReadSetCodec.TryParseHash(hash, cached)) cache.Store(observation.Path, FileStamp.Of(in st), cached);
                     return hash == observation.Hash ? null : "its content changed";
                 }
             }
@@ -202,7 +202,7 @@ public static class ReadSetValidator
                 var error = root.TryReadDirectory(path, out var entries);
                 if (error != 0) return Gone(error);
                 var hash = ObservationHashing.ListingHash(entries);
-                if (stamp is { } seen && TryParseHash(hash, known)) cache!.Store(ListingKey(observation.Path), seen, known);
+                if (stamp is { } seen && ReadSetCodec.TryParseHash(hash, known)) cache!.Store(ListingKey(observation.Path), seen, known);
                 return hash == observation.Hash ? null : ListingChanged;
             }
 
@@ -234,11 +234,6 @@ public static class ReadSetValidator
 
     /// <summary>Where a listing is remembered: no file's observed path ends with '/'.</summary>
     private static string ListingKey(string observedPath) => observedPath + "/";
-
-    /// <summary>The bytes of a lowercase hex hash of 32 bytes (what an <see cref="IContentHashCache"/> keeps), which turn back into exactly that text; false for any other text.</summary>
-    public static bool TryParseHash(string hex, Span<byte> raw) =>
-        hex.Length == ContentHashBytes * 2 && Convert.FromHexString(hex, raw, out _, out var written) == System.Buffers.OperationStatus.Done &&
-        written == ContentHashBytes && ReadSetCodec.IsLowerHexOf(hex, raw);
 
     private static string Gone(int error) => error == Errno.ENOENT ? "it no longer exists" : $"cannot be read now: {Io.Describe(error)}";
 
