@@ -131,8 +131,7 @@ public sealed class StatHashCache : IContentHashCache
     public void Store(string path, FileStamp stamp, ReadOnlySpan<byte> hash)
     {
         if (hash.Length != HashBytes) throw new ArgumentException($"a content hash is {HashBytes} bytes, not {hash.Length}", nameof(hash));
-        var horizon = (_now() - RacyWindow - DateTime.UnixEpoch).Ticks * 100;
-        if (stamp.MtimeNs >= horizon || stamp.CtimeNs >= horizon) return;
+        if (!stamp.IsOlderThan(_now() - RacyWindow)) return;
         var entry = new Entry { Stamp = stamp };
         hash.CopyTo(entry.Hash);
         lock (_lock)

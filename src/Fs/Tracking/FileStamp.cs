@@ -16,6 +16,13 @@ public readonly record struct FileStamp(ulong Device, ulong Inode, long Size, lo
         return StatxAt(AT_FDCWD, path, 0, STATX_BASIC_STATS, &st) == 0 ? Of(in st) : null;
     }
 
+    /// <summary>
+    /// Whether the file's mtime and ctime are both before <paramref name="moment"/>: a hash taken after that
+    /// can be trusted for as long as the stamp holds (a write within the timestamps' granularity of the hash
+    /// could otherwise leave the stamp as it was: git's "racy" entries).
+    /// </summary>
+    public bool IsOlderThan(DateTime moment) => Math.Max(MtimeNs, CtimeNs) < (moment - DateTime.UnixEpoch).Ticks * 100;
+
     internal static FileStamp Of(in statx st) => new(
         ((ulong)st.stx_dev_major << 32) | st.stx_dev_minor,
         st.stx_ino,

@@ -128,8 +128,7 @@ internal sealed class TrackingOperations : IFuseOperations
         {
             state.Bypassed = true;
             state.Replaced |= !sameFile;
-            var epoch = _tracker.CurrentEpoch;
-            if (epoch != 0) Volatile.Write(ref state.ReadEpoch, epoch);
+            MarkBypassedRead(state, _tracker.CurrentEpoch);
         }
     }
 
@@ -301,10 +300,8 @@ internal sealed class TrackingOperations : IFuseOperations
 
     private sealed class SharedHashEntry(long epoch, FileStamp stamp)
     {
-        private const long RacyNs = 1_000_000_000;
-
-        /// <summary>The stamp was old enough when hashing began for the hash to serve later epochs.</summary>
-        private readonly bool _settled = Math.Max(stamp.MtimeNs, stamp.CtimeNs) < (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100 - RacyNs;
+        /// <summary>The stamp was over a second old when hashing began: the hash may serve later epochs.</summary>
+        private readonly bool _settled = stamp.IsOlderThan(DateTime.UtcNow - TimeSpan.FromSeconds(1));
 
         public long Epoch { get; } = epoch;
 
