@@ -11,7 +11,7 @@ namespace Layer.Engine.Planning;
 /// </summary>
 public static class Planner
 {
-    /// <summary>Directives of the language that a later version runs; until then a run stops at their line.</summary>
+    /// <summary>Plans a Layerfile: its units, their environments and keys' material, what follows a SPLIT.</summary>
     /// <param name="layerfile">The parsed file (without errors).</param>
     /// <param name="repositoryRoot">The folder shared with the VM; COPY sources must stay inside it.</param>
     /// <param name="inherited">The final environment of the parent Layerfile, or <see cref="StepEnvironment.Initial"/>.</param>
