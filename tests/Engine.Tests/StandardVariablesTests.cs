@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Layer.Engine.Keys;
 using Layer.Engine.Planning;
 using Layer.Parser;
@@ -76,8 +75,7 @@ public sealed class StandardVariablesTests : IDisposable
         Assert.False(parsed.HasErrors);
         var initial = StepEnvironment.Initial with
         {
-            Unkeyed = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal,
-                new Dictionary<string, string> { ["GIT_BRANCH"] = branch, ["GIT_COMMIT"] = commit }),
+            Unkeyed = UnkeyedVariables.Of(new Dictionary<string, string> { ["GIT_BRANCH"] = branch, ["GIT_COMMIT"] = commit }),
         };
         return Planner.Make(parsed.Layerfile, "/repo", initial, _ => null);
     }
@@ -96,6 +94,32 @@ public sealed class StandardVariablesTests : IDisposable
         var key = (Plan p) => StepKey.Of("image", p.Units[0].Canonical, p.Units[0].Environment.KeyMaterial());
         Assert.Equal(key(onMain), key(nextCommit));
         Assert.Equal("bbb", nextCommit.Units[0].Environment.RunVariables()["GIT_COMMIT"]);
+    }
+
+    [Fact]
+    public void Planning_reads_them_only_when_the_Layerfile_asks()
+    {
+        var reads = 0;
+        Plan Make(string text)
+        {
+            var parsed = LayerfileParser.Parse(text, "/repo/Layerfile");
+            Assert.False(parsed.HasErrors);
+            var standard = new UnkeyedVariables(() =>
+            {
+                reads++;
+                return new Dictionary<string, string> { ["GIT_BRANCH"] = "main" };
+            });
+            return Planner.Make(parsed.Layerfile, "/repo", StepEnvironment.Initial with { Unkeyed = standard }, _ => null);
+        }
+
+        // Neither a RUN's text (the guest's shell expands it) nor a name that is not a standard one reads git.
+        Make("FROM vm/busybox\nENV A=$HOME B=$NOT_STANDARD\nRUN echo $GIT_COMMIT\n");
+        Assert.Equal(0, reads);
+        var skipped = Make("FROM vm/busybox\nSKIP REMAINING IF GIT_BRANCH=main\nRUN deploy\n");
+        Assert.Equal(1, reads);
+        Assert.Empty(skipped.Units);
+        Make("FROM vm/busybox\nENV AT=$GIT_BRANCH\n");
+        Assert.Equal(2, reads);
     }
 
     [Fact]

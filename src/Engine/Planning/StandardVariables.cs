@@ -11,6 +11,13 @@ namespace Layer.Engine.Planning;
 /// </summary>
 public static partial class StandardVariables
 {
+    /// <summary>Every name <see cref="FromCheckout"/> may set: asking for any other needs no git.</summary>
+    internal static readonly IReadOnlySet<string> Names = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "CI", "IS_CI_MACHINE", "CI_MACHINE", "IN_CI_MACHINE", "IN_CI", "LAYERCI", "RUNNER_ID", "REPOSITORY_NAME", "REPOSITORY_OWNER",
+        "GIT_COMMIT", "GIT_SHORT_COMMIT", "GIT_TAG", "GIT_COMMIT_TITLE", "GIT_BRANCH", "LAYERCI_BRANCH",
+    };
+
     /// <param name="repositoryRoot">The checkout; outside git only the CI flags, RUNNER_ID and the folder's name are set.</param>
     /// <param name="runnerId">Who runs the build (webapp.io names its runner machine).</param>
     public static IReadOnlyDictionary<string, string> FromCheckout(string repositoryRoot, string runnerId)

@@ -23,7 +23,7 @@ public sealed record StepEnvironment(
     /// (<see cref="StandardVariables"/>). <see cref="Variables"/> of the same name win. SKIP REMAINING IF
     /// and <c>$NAME</c> expansion see them (an ENV that copies one into a variable keys on it, by choice).
     /// </summary>
-    public ImmutableSortedDictionary<string, string> Unkeyed { get; init; } = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal);
+    public UnkeyedVariables Unkeyed { get; init; } = UnkeyedVariables.None;
 
     /// <summary>
     /// The RUN BACKGROUND commands started before this point, in order. Snapshots hold the disk only, so
@@ -40,10 +40,10 @@ public sealed record StepEnvironment(
     public ImmutableArray<string> CacheFolders { get; init; } = ImmutableArray<string>.Empty;
 
     /// <summary>A variable's value as a step sees it: set by the Layerfile, else a standard one; null when neither.</summary>
-    public string? ValueOf(string name) => Variables.TryGetValue(name, out var value) ? value : Unkeyed.GetValueOrDefault(name);
+    public string? ValueOf(string name) => Variables.TryGetValue(name, out var value) ? value : Unkeyed.ValueOf(name);
 
     /// <summary>Every variable a RUN gets (secrets aside).</summary>
-    public IReadOnlyDictionary<string, string> RunVariables() => Unkeyed.SetItems(Variables);
+    public IReadOnlyDictionary<string, string> RunVariables() => ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, Unkeyed.All).SetItems(Variables);
 
     /// <summary>
     /// Which copy of a <c>SPLIT UNORDERED</c> this is: the copies have the same variables, yet each is

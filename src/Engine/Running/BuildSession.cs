@@ -18,13 +18,13 @@ internal sealed class BuildSession : IDisposable
     private MirrorMount? _mirror;
     private readonly Lock _clonesLock = new();
     private Sources.CloneStore? _clones;
-    private readonly Task<IReadOnlyDictionary<string, string>>? _standardVariables;
+    private readonly Planning.UnkeyedVariables? _standardVariables;
     private readonly Task<LiteDbCacheStore> _store;
     private readonly Task<StatHashCache> _hashes;
     private readonly ConcurrentDictionary<string, Lazy<Task<BaseImage>>> _images = new(StringComparer.Ordinal);
 
-    /// <param name="standardVariables">The build's standard variables being read from git, when a build has them.</param>
-    public BuildSession(BuildOptions options, IBuildObserver observer, string repositoryRoot, Task<IReadOnlyDictionary<string, string>>? standardVariables = null)
+    /// <param name="standardVariables">The build's standard variables (read from git when first asked), when a build has them.</param>
+    public BuildSession(BuildOptions options, IBuildObserver observer, string repositoryRoot, Planning.UnkeyedVariables? standardVariables = null)
     {
         _standardVariables = standardVariables;
         Options = options;
@@ -90,7 +90,7 @@ internal sealed class BuildSession : IDisposable
                 // The build's standard variables already hold GIT_BRANCH; without them (layer shell) only
                 // a CLONE resolved here asks git for it.
                 return _clones ??= new Sources.CloneStore(Path.Combine(Cache.Root, "clones"), () =>
-                    (_standardVariables?.Result ?? Planning.StandardVariables.FromCheckout(RepositoryRoot, "")).GetValueOrDefault("GIT_BRANCH"));
+                    _standardVariables is { } standard ? standard.ValueOf("GIT_BRANCH") : Planning.StandardVariables.FromCheckout(RepositoryRoot, "").GetValueOrDefault("GIT_BRANCH"));
             }
         }
     }

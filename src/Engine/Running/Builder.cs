@@ -21,22 +21,18 @@ public static class Builder
         // are not run and the others go on. A single `layer run` stops at the first error instead.
         var unbuildable = new List<LayerfileReport>();
         var (root, nodes, edges) = options.All ? Everything(options.Path, unbuildable) : Chain(options.Path);
-        // Asking git takes a few milliseconds of waiting on other processes: let it overlap opening the cache.
-        // Its own thread: it mostly waits on pipes, and on a pool thread it held one of the (as many as
-        // cores) threads the cache, the stat hashes and the base image were queued for.
-        var standardVariables = Task.Factory.StartNew(() => StandardVariables.FromCheckout(root, "layer-" + System.Environment.MachineName), cancellationToken,
-            TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        using var session = new BuildSession(options, observer, root, standardVariables);
+        // Read from git only when a step needs them (see UnkeyedVariables): never in a no-change run.
+        var standard = new UnkeyedVariables(() => StandardVariables.FromCheckout(root, "layer-" + System.Environment.MachineName));
+        using var session = new BuildSession(options, observer, root, standard);
         foreach (var name in nodes.Select(n => n.Base).OfType<FromTarget>().Where(b => b.Kind == FromTargetKind.BaseImage).Select(ImageName).Distinct())
         {
             session.PrefetchImage(name);
         }
 
-        var standard = await standardVariables;
         // BUILD ENV GIT_BRANCH (say) keys on the standard value on purpose: --env wins, then the checkout, then the host.
         Func<string, string?> buildEnv = name =>
-            options.Environment.TryGetValue(name, out var v) ? v : standard.TryGetValue(name, out var s) ? s : options.HostEnvironment(name);
-        var initial = StepEnvironment.Initial with { Unkeyed = System.Collections.Immutable.ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, standard) };
+            options.Environment.TryGetValue(name, out var v) ? v : standard.ValueOf(name) ?? options.HostEnvironment(name);
+        var initial = StepEnvironment.Initial with { Unkeyed = standard };
         // FROM github/...: fetched and planned here, so its final environment is what the Layerfile inherits.
         var github = new GitHubBases(session, buildEnv, initial);
         IReadOnlyList<BuildJob> jobs;
