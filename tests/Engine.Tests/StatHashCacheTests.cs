@@ -66,6 +66,33 @@ public sealed class StatHashCacheTests : IDisposable
     }
 
     [Fact]
+    public void What_a_run_learns_joins_what_was_loaded_and_a_newer_entry_replaces_the_saved_one()
+    {
+        var stamp = new FileStamp(1, 2, 3, Ns(Old), Ns(Old));
+        var first = StatHashCache.Load(_folder.FullName, "/some/repo");
+        first.Store("kept", stamp, H(1));
+        first.Store("edited", stamp, H(2));
+        first.Save();
+
+        var second = StatHashCache.Load(_folder.FullName, "/some/repo");
+        var edited = stamp with { MtimeNs = stamp.MtimeNs + 5 };
+        second.Store("edited", edited, H(9));
+        second.Store("new", stamp, H(4));
+        Assert.Equal(H(1), Get(second, "kept", stamp));
+        Assert.Equal(H(9), Get(second, "edited", edited));
+        Assert.Equal(H(2), Get(second, "edited", stamp));   // still true of that stamp, within this run
+        Assert.Equal(3, second.Count);
+        second.Save();
+
+        var third = StatHashCache.Load(_folder.FullName, "/some/repo");
+        Assert.Equal(3, third.Count);
+        Assert.Equal(H(1), Get(third, "kept", stamp));
+        Assert.Equal(H(9), Get(third, "edited", edited));
+        Assert.Null(Get(third, "edited", stamp));
+        Assert.Equal(H(4), Get(third, "new", stamp));
+    }
+
+    [Fact]
     public void Listings_are_remembered_only_for_a_workspace_on_a_local_filesystem()
     {
         Assert.True(StatHashCache.Load(_folder.FullName, _folder.FullName).RemembersListings);   // a temporary folder: ext4 or tmpfs

@@ -10,10 +10,13 @@ namespace Layer.Engine.Cache;
 /// </summary>
 internal sealed class HostFileHashes(StatHashCache memo)
 {
-    /// <summary>The memo for host files, kept beside the workspaces' ones.</summary>
-    public static HostFileHashes Load(string folder) => new(StatHashCache.Load(folder, "/"));
+    /// <summary>
+    /// The memo for host files, in a folder of its own under the workspaces' ones: the memo kept beside them
+    /// before image ids became BLAKE3 holds SHA-256 hashes, which must not answer for BLAKE3 ones.
+    /// </summary>
+    public static HostFileHashes Load(string folder) => new(StatHashCache.Load(Path.Combine(folder, "host"), "/"));
 
-    /// <summary>Hex SHA-256 of the file's bytes (what <see cref="ImageStore.HashFile"/> computes).</summary>
+    /// <summary>Hex BLAKE3 of the file's bytes (what <see cref="ImageStore.HashFile"/> computes).</summary>
     public string Hash(string path)
     {
         // Stat before reading: if the file changes in between, the stored stamp is the old one and the

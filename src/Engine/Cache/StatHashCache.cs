@@ -25,20 +25,25 @@ public sealed class StatHashCache : IContentHashCache
     internal const int HashBytes = 32;
     internal static readonly TimeSpan RacyWindow = TimeSpan.FromSeconds(2);
 
-    private readonly Lock _lock = new();
+    // What the file held, never changed after loading: validation reads it from several threads without a
+    // lock (a lock taken ten thousand times from two threads was a tenth of a no-change validation). What
+    // this run learns goes to _stored, under the lock. Both are facts "this stamp had this hash": either may answer.
     private readonly Dictionary<string, Entry> _entries;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, Entry> _stored = new(StringComparer.Ordinal);
     private readonly string? _path;
     private readonly string _root;
     private readonly Func<DateTime> _now;
-    private bool _dirty;
+    private bool _dirty;   // stored since the last save
+    private bool _learned;   // stored at all (_stored is not empty)
 
-    private StatHashCache(string? path, string root, Dictionary<string, Entry> entries, Func<DateTime> now, bool remembersListings)
+    private StatHashCache(string? path, string root, Dictionary<string, Entry> entries, Func<DateTime> now, Func<bool> remembersListings)
     {
         _path = path;
         _root = root;
         _entries = entries;
         _now = now;
-        RemembersListings = remembersListings;
+        _remembersListings = new Lazy<bool>(remembersListings);
     }
 
     /// <summary>
@@ -48,7 +53,10 @@ public sealed class StatHashCache : IContentHashCache
     /// </summary>
     private static readonly HashSet<string> FolderStampFilesystems = new(StringComparer.Ordinal) { "ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "f2fs" };
 
-    public bool RemembersListings { get; }
+    // Asked by validation only (a statfs and a read of the mount table): the host files' memo never asks.
+    private readonly Lazy<bool> _remembersListings;
+
+    public bool RemembersListings => _remembersListings.Value;
 
     private static bool KnownToStampFolders(string root)
     {
@@ -69,12 +77,12 @@ public sealed class StatHashCache : IContentHashCache
         var root = Path.GetFullPath(hostRoot);
         var name = Convert.ToHexStringLower(Blake3.Hasher.Hash(Encoding.UTF8.GetBytes(root)).AsSpan()[..16]);
         var path = Path.Combine(folder, name + ".stathash");
-        return new StatHashCache(path, root, Read(path, root), () => DateTime.UtcNow, KnownToStampFolders(root));
+        return new StatHashCache(path, root, Read(path, root), () => DateTime.UtcNow, () => KnownToStampFolders(root));
     }
 
     /// <summary>A cache that lives in memory only (remembering listings only when told).</summary>
     public static StatHashCache InMemory(Func<DateTime>? now = null, bool remembersListings = false) =>
-        new(null, "", new(StringComparer.Ordinal), now ?? (() => DateTime.UtcNow), remembersListings);
+        new(null, "", new(StringComparer.Ordinal), now ?? (() => DateTime.UtcNow), () => remembersListings);
 
     /// <summary>
     /// Deletes the caches under <paramref name="folder"/> whose workspace no longer exists (temporary
@@ -110,22 +118,25 @@ public sealed class StatHashCache : IContentHashCache
     {
         get
         {
-            lock (_lock) return _entries.Count;
+            lock (_lock) return Merged().Count();
         }
     }
 
     public bool TryGet(string path, FileStamp stamp, Span<byte> hash)
     {
-        lock (_lock)
+        if (_entries.TryGetValue(path, out var entry) && entry.Stamp == stamp)
         {
-            if (_entries.TryGetValue(path, out var entry) && entry.Stamp == stamp)
-            {
-                ((ReadOnlySpan<byte>)entry.Hash).CopyTo(hash);
-                return true;
-            }
+            ((ReadOnlySpan<byte>)entry.Hash).CopyTo(hash);
+            return true;
         }
 
-        return false;
+        if (!Volatile.Read(ref _learned)) return false;
+        lock (_lock)
+        {
+            if (!_stored.TryGetValue(path, out entry) || entry.Stamp != stamp) return false;
+            ((ReadOnlySpan<byte>)entry.Hash).CopyTo(hash);
+            return true;
+        }
     }
 
     public void Store(string path, FileStamp stamp, ReadOnlySpan<byte> hash)
@@ -136,10 +147,14 @@ public sealed class StatHashCache : IContentHashCache
         hash.CopyTo(entry.Hash);
         lock (_lock)
         {
-            _entries[path] = entry;
+            _stored[path] = entry;
             _dirty = true;
+            Volatile.Write(ref _learned, true);
         }
     }
+
+    /// <summary>Every path's newest entry: what this run stored, else what the file held (call under the lock).</summary>
+    private IEnumerable<KeyValuePair<string, Entry>> Merged() => _entries.Where(e => !_stored.ContainsKey(e.Key)).Concat(_stored);
 
     /// <summary>A stamp and the 32 bytes of its hash, inline: no object per file.</summary>
     private struct Entry
@@ -167,8 +182,9 @@ public sealed class StatHashCache : IContentHashCache
             {
                 writer.Write(Magic);
                 writer.Write(_root);
-                writer.Write(_entries.Count);
-                foreach (var (path, entry) in _entries)
+                var entries = Merged().ToList();
+                writer.Write(entries.Count);
+                foreach (var (path, entry) in entries)
                 {
                     var s = entry.Stamp;
                     writer.Write(path);

@@ -24,7 +24,9 @@ internal sealed class BuildSession : IDisposable
     private readonly ConcurrentDictionary<string, Lazy<Task<BaseImage>>> _images = new(StringComparer.Ordinal);
 
     /// <param name="standardVariables">The build's standard variables (read from git when first asked), when a build has them.</param>
-    public BuildSession(BuildOptions options, IBuildObserver observer, string repositoryRoot, Planning.UnkeyedVariables? standardVariables = null)
+    /// <param name="images">Base images the build starts from, found (or built) in the background from the start (<see cref="BaseImage"/>).</param>
+    public BuildSession(BuildOptions options, IBuildObserver observer, string repositoryRoot, Planning.UnkeyedVariables? standardVariables = null,
+        IEnumerable<string>? images = null)
     {
         _standardVariables = standardVariables;
         Options = options;
@@ -34,13 +36,14 @@ internal sealed class BuildSession : IDisposable
         Directory.CreateDirectory(Cache.Root);
         // A killed run may have left its workspace mount behind (ENOTCONN): clear it before anything walks there.
         Fs.Mounting.StaleMounts.CleanUnder(Cache.Runs);
-        // Needed from the first lookup on, and a few ms each (opening the index loads OpenSSL for LiteDB's
-        // mutex name; the stat hash cache of 10,000 files is a megabyte): both overlap waiting on git and
-        // planning, on the other core.
+        // Needed from the first lookup on, and a few ms each: they overlap planning, on the other core. The
+        // base image's id goes first (the first key needs it), then the index (opening it loads OpenSSL for
+        // LiteDB's mutex name) and the stat hash cache (a megabyte for 10,000 files).
+        _hostHashes = new Lazy<HostFileHashes>(() => HostFileHashes.Load(Path.Combine(Cache.Root, "stathash")));
+        Images = new ImageStore(Cache, path => _hostHashes.Value.Hash(path));
+        foreach (var image in images ?? []) PrefetchImage(image);
         _store = Task.Run(() => LiteDbCacheStore.OpenIn(Cache));
         _hashes = Task.Run(() => StatHashCache.Load(Path.Combine(Cache.Root, "stathash"), repositoryRoot));
-        HostHashes = HostFileHashes.Load(Path.Combine(Cache.Root, "stathash"));
-        Images = new ImageStore(Cache, HostHashes.Hash);
         _vm = new Lazy<VmHost>(() => VmHost.Open(options.LibvirtUri, Cache, observer.Info));
     }
 
@@ -73,7 +76,7 @@ internal sealed class BuildSession : IDisposable
         _images.GetOrAdd(name, n => new Lazy<Task<BaseImage>>(() =>
             Task.Factory.StartNew(() => Images.Ensure(n, Observer.Info), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))).Value;
 
-    private HostFileHashes HostHashes { get; }
+    private readonly Lazy<HostFileHashes> _hostHashes;
 
     public VmHost Vm() => _vm.Value;
 
@@ -126,7 +129,7 @@ internal sealed class BuildSession : IDisposable
         // would have been in the foreground); one that failed has nothing to save or close.
         foreach (var image in _images.Values) Settled(image.Value);
         Settled(_hashes)?.Save();
-        HostHashes.Save();
+        if (_hostHashes.IsValueCreated) _hostHashes.Value.Save();
         Settled(_store)?.Dispose();
     }
 

@@ -23,11 +23,8 @@ public static class Builder
         var (root, nodes, edges) = options.All ? Everything(options.Path, unbuildable) : Chain(options.Path);
         // Read from git only when a step needs them (see UnkeyedVariables): never in a no-change run.
         var standard = new UnkeyedVariables(() => StandardVariables.FromCheckout(root, "layer-" + System.Environment.MachineName));
-        using var session = new BuildSession(options, observer, root, standard);
-        foreach (var name in nodes.Select(n => n.Base).OfType<FromTarget>().Where(b => b.Kind == FromTargetKind.BaseImage).Select(ImageName).Distinct())
-        {
-            session.PrefetchImage(name);
-        }
+        using var session = new BuildSession(options, observer, root, standard,
+            nodes.Select(n => n.Base).OfType<FromTarget>().Where(b => b.Kind == FromTargetKind.BaseImage).Select(ImageName).Distinct());
 
         // BUILD ENV GIT_BRANCH (say) keys on the standard value on purpose: --env wins, then the checkout, then the host.
         Func<string, string?> buildEnv = name =>

@@ -18,19 +18,27 @@ internal sealed class ParentDirectories(HostRoot root) : IDisposable
     public unsafe int TryStat(string relativePath, out statx st)
     {
         var slash = relativePath.LastIndexOf('/');
-        var name = relativePath[(slash + 1)..];
-        if (name is "" or "." or ".." || Folder(relativePath, Math.Max(slash, 0)) is not { } fd)
+        var name = relativePath.AsSpan(slash + 1);
+        if (name is "" or "." or ".." || name.Length > NameMax || Folder(relativePath, Math.Max(slash, 0)) is not { } fd)
         {
-            // The root itself, an odd name, or a folder that cannot be opened: the full path's own
-            // resolution gives the exact errno (ELOOP through a symlink, ENOTDIR, ENOENT...).
+            // The root itself, an odd or overlong name, or a folder that cannot be opened: the full path's
+            // own resolution gives the exact errno (ELOOP through a symlink, ENOTDIR, ENAMETOOLONG...).
             return root.TryStat(relativePath, out st);
         }
 
+        // The name as the string marshaller would pass it (UTF-8, NUL-terminated), without a string or
+        // a marshalling stub per file; the fd stays open until Dispose, after every stat.
+        var utf8 = stackalloc byte[NameMax * 3 + 1];
+        var length = System.Text.Encoding.UTF8.GetBytes(name, new Span<byte>(utf8, NameMax * 3));
+        utf8[length] = 0;
         statx s;
-        var result = Statx(fd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &s);
+        var result = StatxAt((int)fd.DangerousGetHandle(), utf8, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &s);
         st = s;
         return result == 0 ? 0 : Io.LastErrno;
     }
+
+    /// <summary>Linux's NAME_MAX: a longer name is refused by the kernel (and handed to the slow path here).</summary>
+    private const int NameMax = 255;
 
     // Read sets are sorted by path and each thread checks a run of them: most files are in the folder
     // the thread's previous file was in, which this answers without hashing the folder's name.

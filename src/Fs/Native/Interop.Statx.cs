@@ -55,6 +55,10 @@ internal static partial class Interop
         [LibraryImport(Name, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         public static unsafe partial int StatxAt(int dirfd, string path, int flags, uint mask, statx* buffer);
 
+        /// <summary>statx of a NUL-terminated UTF-8 path: nothing to marshal (validation makes ten thousand of these).</summary>
+        [LibraryImport(Name, EntryPoint = "statx", SetLastError = true)]
+        public static unsafe partial int StatxAt(int dirfd, byte* path, int flags, uint mask, statx* buffer);
+
         /// <summary>Stats what an fd (O_PATH ones included) refers to, never following a symlink.</summary>
         public static unsafe int FStat(SafeHandle fd, out statx st)
         {

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.IO.Enumeration;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Layer.Vm.Agent;
@@ -48,19 +47,19 @@ internal static class AgentBinary
         return binary;
     }
 
-    /// <summary>Hex SHA-256 (first 16 chars) of the agent's sources: what <see cref="EnsurePublished"/> keys on.</summary>
+    /// <summary>Hex BLAKE3 (first 16 chars) of the agent's sources: what <see cref="EnsurePublished"/> keys on.</summary>
     public static string SourceHash(string sourceRoot)
     {
         var files = SourceFiles(sourceRoot).Order(StringComparer.Ordinal).ToList();
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var hasher = Blake3.Hasher.New();
         foreach (var file in files)
         {
-            sha.AppendData(Encoding.UTF8.GetBytes(Path.GetRelativePath(sourceRoot, file).Replace('\\', '/') + "\0"));
+            hasher.Update(Encoding.UTF8.GetBytes(Path.GetRelativePath(sourceRoot, file).Replace('\\', '/') + "\0"));
             var content = File.ReadAllBytes(file);
-            sha.AppendData(BitConverter.GetBytes((long)content.Length));
-            sha.AppendData(content);
+            hasher.Update(BitConverter.GetBytes((long)content.Length));
+            hasher.Update(content);
         }
-        return Convert.ToHexStringLower(sha.GetHashAndReset())[..16];
+        return Convert.ToHexStringLower(hasher.Finalize().AsSpan())[..16];
     }
 
     public static string? FindSourceRoot()

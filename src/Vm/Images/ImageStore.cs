@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Layer.Vm.Agent;
@@ -116,7 +115,7 @@ public sealed class ImageStore
     {
         var text = new StringBuilder(recipe.RecipeText).Append('\n');
         foreach (var line in inputs.Fingerprint()) text.Append(line).Append('\n');
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
+        var hash = ImageInputs.HashText(text.ToString())[..16];
         var shortName = recipe.Name["vm/".Length..].Replace(':', '-').Replace('.', '-');
         return $"{shortName}-{hash}";
     }
