@@ -7,8 +7,8 @@ var root = new RootCommand(
     "snapshot by the hashes of exactly those files.");
 
 // Most runs are short (a no-change `layer run` allocates well under this): collecting during them is
-// pure overhead, about a fifth of such a run's CPU (LiteDB allocates a page cache per operation in
-// shared mode, and each of those large arrays started a full collection). A longer run that allocates
+// pure overhead, about a fifth of such a run's CPU (LiteDB allocates a page cache per operation, and
+// each of those large arrays started a full collection). A longer run that allocates
 // more leaves the region by itself and collects as usual from then on.
 GC.TryStartNoGCRegion(64L * 1024 * 1024);
 Layer.Cli.Terminal.HugePages.AdviseGcHeap(64L * 1024 * 1024);

@@ -125,4 +125,25 @@ public sealed class LiteDbFileCacheStoreTests : CacheStoreContract
 
         folder.Delete(recursive: true);
     }
+
+    [Fact]
+    public void An_open_reader_holds_the_index_and_a_writer_waits_for_it()
+    {
+        var folder = Directory.CreateTempSubdirectory("layer-cache-");
+        var path = Path.Combine(folder.FullName, "index.db");
+        using (var db = new LiteDB.LiteDatabase(new LockedFileEngine(new LiteDB.Engine.EngineSettings { Filename = path }), new LiteDB.BsonMapper()))
+        {
+            var steps = db.GetCollection("steps");
+            steps.Insert(new LiteDB.BsonDocument { ["_id"] = "a" });
+            var reading = steps.FindAll().GetEnumerator();
+            Assert.True(reading.MoveNext());   // the reader is open: the file is locked until it is disposed
+            var write = Task.Run(() => steps.Insert(new LiteDB.BsonDocument { ["_id"] = "b" }));
+            Assert.False(write.Wait(TimeSpan.FromMilliseconds(300)));
+            reading.Dispose();
+            Assert.True(write.Wait(TimeSpan.FromSeconds(30)));
+            Assert.Equal(2, steps.Count());
+        }
+
+        folder.Delete(recursive: true);
+    }
 }

@@ -1,10 +1,11 @@
 using LiteDB;
+using LiteDB.Engine;
 
 namespace Layer.Engine.Cache;
 
 /// <summary>
-/// The step cache in one LiteDB file. Opened in shared mode: LiteDB then takes a system-wide lock per
-/// operation, so two <c>layer run</c>s on one cache both read and write safely. Each write is one
+/// The step cache in one LiteDB file. Every operation opens it under a system-wide lock (<see cref="LockedFileEngine"/>),
+/// so two <c>layer run</c>s on one cache both read and write safely. Each write is one
 /// LiteDB transaction (journaled), so a crash leaves the previous state or the new one, never half.
 /// Documents are mapped by hand with a private mapper, never <c>BsonMapper.Global</c>.
 /// </summary>
@@ -18,7 +19,7 @@ public sealed class LiteDbCacheStore : ICacheStore
     {
         _db = db;
         _steps = db.GetCollection(Steps);
-        // Each call is an operation (in shared mode: open the file, take the lock): only a new index needs them.
+        // Each call is an operation (take the lock, open the file): only a new index needs them.
         if (!created) return;
         _steps.EnsureIndex("key");
         _steps.EnsureIndex("parent");
@@ -28,10 +29,9 @@ public sealed class LiteDbCacheStore : ICacheStore
     public static LiteDbCacheStore Open(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var connection = new ConnectionString { Filename = path, Connection = ConnectionType.Shared, Upgrade = true };
         // A file left empty by a crash before its first write is as new as a missing one.
         var created = !File.Exists(path) || new FileInfo(path).Length == 0;
-        return new LiteDbCacheStore(new LiteDatabase(connection, new BsonMapper()), created);
+        return new LiteDbCacheStore(new LiteDatabase(new LockedFileEngine(new EngineSettings { Filename = path, Upgrade = true }), new BsonMapper()), created);
     }
 
     /// <summary>Where a cache folder keeps its index.</summary>
@@ -56,7 +56,7 @@ public sealed class LiteDbCacheStore : ICacheStore
     public void Add(CacheEntry entry) => _steps.Upsert(ToDocument(entry));
 
     /// <summary>
-    /// One UpdateMany: in shared mode every LiteDB operation opens the file and allocates a page cache, so a
+    /// One UpdateMany: every LiteDB operation opens the file and allocates a page cache, so a
     /// no-change run touches all its hits at once instead of a find and an update per step.
     /// </summary>
     public void Touch(IReadOnlyCollection<string> ids, DateTime when)
