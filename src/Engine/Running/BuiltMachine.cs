@@ -1,5 +1,4 @@
 using Layer.Engine.Reporting;
-using Layer.Vm.Disks;
 using Layer.Vm.Machines;
 
 namespace Layer.Engine.Running;
@@ -12,20 +11,17 @@ namespace Layer.Engine.Running;
 public sealed class BuiltMachine : IDisposable
 {
     private readonly BuildSession _session;
-    private readonly CacheDiskLease? _cacheDisk;
     private readonly WorkspaceMirrors _mirrors;
-    private readonly CloneMounts? _clones;
+    private readonly LayerfileMachine _booted;
 
-    private BuiltMachine(BuildSession session, Machine machine, CacheDiskLease? cacheDisk, WorkspaceMirrors mirrors, CloneMounts? clones)
+    private BuiltMachine(BuildSession session, WorkspaceMirrors mirrors, LayerfileMachine booted)
     {
         _session = session;
-        Machine = machine;
-        _cacheDisk = cacheDisk;
         _mirrors = mirrors;
-        _clones = clones;
+        _booted = booted;
     }
 
-    public Machine Machine { get; }
+    public Machine Machine => _booted.Machine;
 
     /// <summary>Boots <paramref name="layerId"/> (a report's <c>FinalLayer</c>) for the repository of <paramref name="options"/>, without CACHE folders.</summary>
     public static Task<BuiltMachine> BootAsync(BuildOptions options, string layerId, IBuildObserver observer, int memoryMiB = 1024, CancellationToken cancellationToken = default) =>
@@ -44,41 +40,21 @@ public sealed class BuiltMachine : IDisposable
     {
         var path = Builder.ResolveLayerfile(options.Path);
         var session = new BuildSession(options, observer, Parser.LayerfileDiscovery.FindRepositoryRoot(path));
-        CacheDiskLease? cacheDisk = null;
         // The snapshot may hold CLONE overlays: share the clone trees whenever this cache has any.
         var mirrors = new WorkspaceMirrors(session) { CloneShare = Directory.Exists(session.Clones.Trees) };
-        CloneMounts? clones = null;
-        Machine? machine = null;
+        LayerfileMachine? booted = null;
         try
         {
-            var mirror = session.Mirror();
-            clones = CloneMounts.RentFor(session, mirrors);
             var folders = layerfile?.FinalEnvironment?.CacheFolders ?? [];
-            if (folders.Length > 0) cacheDisk = GuestCacheMounts.AcquireDisk(session, layerfile!.Path);
-            machine = await session.Vm().BootAsync(BootSource.Layer(layerId), new MachineSpec
-            {
-                MemoryMiB = memoryMiB,
-                WorkspaceFolder = mirror.Mountpoint,
-                CacheDiskPath = cacheDisk?.ImagePath,
-                ExtraShares = clones is null ? [] : [clones.Share],
-            }, cancellationToken);
-            if (clones is not null) await clones.AttachAsync(machine, cancellationToken);
-            var built = new BuiltMachine(session, machine, cacheDisk, mirrors, clones);
-            machine = null;
-            if (folders.Length > 0 && await new GuestCacheMounts(built.Machine).EnsureAsync(folders, layerfile!.FinalEnvironment!.User, cancellationToken) is { } error)
-            {
-                built.Dispose();
-                throw new BuildException(error);
-            }
-
-            return built;
+            booted = await LayerfileMachine.BootAsync(session, mirrors, session.Mirror().Mountpoint, BootSource.Layer(layerId), memoryMiB,
+                folders.Length > 0 ? layerfile!.Path : null, cancellationToken);
+            if (folders.Length > 0) await booted.MountCachesAsync(folders, layerfile!.FinalEnvironment!.User, layerfile.Path, cancellationToken);
+            return new BuiltMachine(session, mirrors, booted);
         }
         catch
         {
-            machine?.Dispose();
-            clones?.Dispose();
+            booted?.Dispose();
             mirrors.Dispose();
-            cacheDisk?.Dispose();
             session.Dispose();
             throw;
         }
@@ -86,10 +62,8 @@ public sealed class BuiltMachine : IDisposable
 
     public void Dispose()
     {
-        Machine.Dispose();
-        _clones?.Dispose();
+        _booted.Dispose();
         _mirrors.Dispose();
-        _cacheDisk?.Dispose();
         _session.Dispose();
     }
 }

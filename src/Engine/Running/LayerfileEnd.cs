@@ -2,7 +2,6 @@ using Layer.Engine.Artifacts;
 using Layer.Engine.Exposing;
 using Layer.Engine.Planning;
 using Layer.Engine.Reporting;
-using Layer.Vm.Disks;
 using Layer.Vm.Machines;
 
 namespace Layer.Engine.Running;
@@ -63,39 +62,24 @@ internal static class LayerfileEnd
             ? $"{plan.Layerfile}: every step was cached; booting its final snapshot to {purpose}"
             : $"{plan.Layerfile}: booting its final snapshot to {purpose} (RUN BACKGROUND commands are started again)");
         var mirror = mirrors.Rent();
-        CloneMounts? clones = null;
-        CacheDiskLease? cacheDisk = null;
-        Machine? machine = null;
+        LayerfileMachine? booted = null;
         var serving = false;
         try
         {
             // CLONE overlays recorded on the disk are put back on the clone share, as a restore does, and
             // the CACHE folders are mounted as the last step had them (RUN BACKGROUND servers may use them).
-            clones = CloneMounts.RentFor(session, mirrors);
             var folders = plan.Final.CacheFolders;
-            if (folders.Length > 0) cacheDisk = GuestCacheMounts.AcquireDisk(session, plan.Layerfile);
-            machine = await session.Vm().BootAsync(final.Boot, new MachineSpec
-            {
-                MemoryMiB = plan.MemoryMiB ?? 1024,
-                WorkspaceFolder = mirror.Mountpoint,
-                ExtraShares = clones is null ? [] : [clones.Share],
-                CacheDiskPath = cacheDisk?.ImagePath,
-            }, cancellationToken);
-            if (clones is not null) await clones.AttachAsync(machine, cancellationToken);
-            if (folders.Length > 0 && await new GuestCacheMounts(machine).EnsureAsync(folders, plan.Final.User, cancellationToken) is { } error)
-            {
-                throw new BuildException($"{plan.Layerfile}: {error}");
-            }
-
+            booted = await LayerfileMachine.BootAsync(session, mirrors, mirror.Mountpoint, final.Boot, plan.MemoryMiB ?? 1024,
+                folders.Length > 0 ? plan.Layerfile : null, cancellationToken);
+            await booted.MountCachesAsync(folders, plan.Final.User, plan.Layerfile, cancellationToken);
+            var machine = booted.Machine;
             if (artifacts) await CollectArtifactsAsync(session, plan, report, machine, cancellationToken);
             if (!serve) return;
             new StepExecutor(machine, session.RepositoryRoot, session.Observer, session.Options.HostEnvironment, report).RestartBackground(plan.Final.Background);
-            var (served, servedClones, servedDisk) = (machine, clones, cacheDisk);
+            var served = booted;
             var exposure = Exposure.Start(machine, plan.Exposures, () =>
             {
                 served.Dispose();
-                servedClones?.Dispose();
-                servedDisk?.Dispose();
                 mirrors.Return(mirror);
             });
             serving = true;
@@ -114,9 +98,7 @@ internal static class LayerfileEnd
         {
             if (!serving)
             {
-                machine?.Dispose();
-                clones?.Dispose();
-                cacheDisk?.Dispose();
+                booted?.Dispose();
                 mirrors.Return(mirror);
             }
         }

@@ -5,7 +5,6 @@ using Layer.Engine.Planning;
 using Layer.Engine.Reporting;
 using Layer.Fs;
 using Layer.Fs.Tracking;
-using Layer.Vm.Disks;
 using Layer.Vm.Machines;
 
 namespace Layer.Engine.Running;
@@ -130,19 +129,10 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
         List<List<StepReport>> reports, int first, string missReason, string parent, BootSource boot, MirrorMount mirror,
         CancellationToken cancellationToken)
     {
-        // Declared before the machine, so released after it is gone.
-        using var cacheDisk = AcquireCacheDisk(plan);
-        using var clones = CloneMounts.RentFor(session, mirrors);
-        using var machine = await session.Vm().BootAsync(boot, new MachineSpec
-        {
-            MemoryMiB = plan.MemoryMiB ?? 1024,
-            WorkspaceFolder = mirror.Mountpoint,
-            ExtraShares = clones is null ? [] : [clones.Share],
-            CacheDiskPath = cacheDisk?.ImagePath,
-        }, cancellationToken);
-        var caches = new GuestCacheMounts(machine);
-
-        if (clones is not null) await clones.AttachAsync(machine, cancellationToken);
+        var cacheFolders = plan.Units.Any(u => u.Steps.Any(s => s.Environment.CacheFolders.Length > 0));
+        using var booted = await LayerfileMachine.BootAsync(session, mirrors, mirror.Mountpoint, boot, plan.MemoryMiB ?? 1024,
+            cacheFolders ? plan.Layerfile : null, cancellationToken);
+        var (machine, clones, caches) = (booted.Machine, booted.Clones, booted.Caches);
         var executor = new StepExecutor(machine, Root, session.Observer, session.Options.HostEnvironment, report, clones,
             workspaceOverlays: repositoryRoot is null);
         executor.RestartBackground(plan.Units[first].Environment.Background);
@@ -190,7 +180,7 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
                 failed.Seconds = clock.Elapsed.TotalSeconds;
                 Fail(plan, report, failed, failure, reports.Skip(i).SelectMany(r => r), "an earlier step failed");
 
-                if (cacheDisk is not null)
+                if (booted.CacheDisk is not null)
                 {
                     // The machine is destroyed, not shut down: what the failed step put in its CACHE folders
                     // would otherwise be cut off in the guest's page cache (a snapshot syncs on success).
@@ -322,9 +312,6 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
     }
 
     /// <summary>The Layerfile's cache disk when it has CACHE folders (see <see cref="GuestCacheMounts.AcquireDisk"/>).</summary>
-    private CacheDiskLease? AcquireCacheDisk(Plan plan) =>
-        plan.Units.Any(u => u.Steps.Any(s => s.Environment.CacheFolders.Length > 0)) ? GuestCacheMounts.AcquireDisk(session, plan.Layerfile) : null;
-
     private static async Task<StepFailure?> EnsureCachesAsync(GuestCacheMounts caches, PlannedStep step, CancellationToken cancellationToken)
     {
         if (step.Environment.CacheFolders.Length == 0) return null;
