@@ -34,6 +34,8 @@ public sealed class StandardVariablesTests : IDisposable
         Assert.Equal("rocket", variables["REPOSITORY_NAME"]);
         Assert.Equal("true", variables["CI"]);
         Assert.Equal("runner-7", variables["RUNNER_ID"]);
+        // Planning asks git only for these names (UnkeyedVariables): a name set here and missing there would read as unset.
+        Assert.Empty(variables.Keys.Except(StandardVariables.Names));
     }
 
     [Fact]

@@ -25,9 +25,9 @@ public sealed class StatHashCache : IContentHashCache
     internal const int HashBytes = 32;
     internal static readonly TimeSpan RacyWindow = TimeSpan.FromSeconds(2);
 
-    // What the file held, never changed after loading: validation reads it from several threads without a
-    // lock (a lock taken ten thousand times from two threads was a tenth of a no-change validation). What
-    // this run learns goes to _stored, under the lock. Both are facts "this stamp had this hash": either may answer.
+    // What the file held, never changed after loading: validation reads it from several threads at once, ten
+    // thousand times a run, and takes no lock for it. What this run learns goes to _stored, under the lock.
+    // Both hold facts "this stamp had this hash": either may answer.
     private readonly Dictionary<string, Entry> _entries;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Entry> _stored = new(StringComparer.Ordinal);
