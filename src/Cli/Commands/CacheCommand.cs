@@ -13,7 +13,8 @@ internal static class CacheCommand
     public static Command Create()
     {
         var command = new Command("cache", "Look at and trim the step cache (LAYER_CACHE_DIR, default /var/lib/layer for root).");
-        var ls = new Command("ls", "List cached steps, most recently used first: when, where from, and the layer each left; then the CACHE disks.");
+        var ls = new Command("ls", "List cached steps, most recently used first: when, where from, and the layer each left; then the CACHE disks.\n" +
+                                   "A cached step's last use is written when it is older than an hour (a no-change run writes nothing else).");
         ls.SetAction(_ => List());
         var du = new Command("du", "Disk used by the cache: base images, snapshot layers, CACHE disks, the index.");
         du.SetAction(_ => Usage());
