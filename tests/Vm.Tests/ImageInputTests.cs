@@ -35,6 +35,19 @@ public sealed class ImageInputTests
     }
 
     [Fact]
+    public void A_module_file_named_with_dashes_is_found_by_its_name_with_underscores()
+    {
+        string[] modulesDep =
+        [
+            "kernel/arch/x86/crypto/crc32c-intel.ko: kernel/crypto/crypto-simd.ko",
+            "kernel/crypto/crypto-simd.ko:",
+            "kernel/crypto/crc32c_generic.ko:",
+        ];
+
+        Assert.Equal(["crypto_simd", "crc32c_intel", "crc32c_generic"], GuestKernel.ModuleLoadOrder(modulesDep, ["crc32c_intel", "crc32c_generic"]));
+    }
+
+    [Fact]
     public void A_module_the_kernel_lacks_is_an_error_naming_it()
     {
         var error = Assert.Throws<ImageBuildException>(() => GuestKernel.ModuleLoadOrder(["kernel/a.ko:"], ["virtio_fs"]));
