@@ -21,7 +21,7 @@ public sealed class StatHashCache : IContentHashCache
     // An older file is an empty cache: the first run after the change hashes the files once again.
     private const string Magic = "layer.stathash.v3";
 
-    /// <summary>Every hash here is 32 bytes (BLAKE3 of workspace files, SHA-256 of host files).</summary>
+    /// <summary>Every hash here is 32 bytes (BLAKE3, of workspace files and of host files alike).</summary>
     internal const int HashBytes = 32;
     internal static readonly TimeSpan RacyWindow = TimeSpan.FromSeconds(2);
 

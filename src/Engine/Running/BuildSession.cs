@@ -37,8 +37,8 @@ internal sealed class BuildSession : IDisposable
         // A killed run may have left its workspace mount behind (ENOTCONN): clear it before anything walks there.
         Fs.Mounting.StaleMounts.CleanUnder(Cache.Runs);
         // Needed from the first lookup on, and a few ms each: they overlap planning, on the other core. The
-        // base image's id goes first (the first key needs it), then the index (opening it loads OpenSSL for
-        // LiteDB's mutex name) and the stat hash cache (a megabyte for 10,000 files).
+        // base image's id goes first (the first key needs it), then the index and the stat hash cache (a
+        // megabyte for 10,000 files).
         _hostHashes = new Lazy<HostFileHashes>(() => HostFileHashes.Load(Path.Combine(Cache.Root, "stathash")));
         Images = new ImageStore(Cache, path => _hostHashes.Value.Hash(path));
         foreach (var image in images ?? []) PrefetchImage(image);

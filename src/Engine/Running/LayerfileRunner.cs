@@ -311,7 +311,6 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
         return paths;
     }
 
-    /// <summary>The Layerfile's cache disk when it has CACHE folders (see <see cref="GuestCacheMounts.AcquireDisk"/>).</summary>
     private static async Task<StepFailure?> EnsureCachesAsync(GuestCacheMounts caches, PlannedStep step, CancellationToken cancellationToken)
     {
         if (step.Environment.CacheFolders.Length == 0) return null;

@@ -179,15 +179,15 @@ internal sealed class StepExecutor(Machine machine, string repositoryRoot, IBuil
         return RunAsync(script.ToString(), step.Environment with { SecretNames = step.Environment.SecretNames.Clear() }, report, cancellationToken);
     }
 
+    /// <summary>How a CLONE whose repository cannot be resolved or fetched fails.</summary>
+    public static StepFailure CloneFailure(CloneInstruction clone, Sources.CloneSource source, Sources.CloneException error) =>
+        new(1, "the repository could not be cloned", [$"{clone.Span}: CLONE {source.Url}: {error.Message}"]);
+
     /// <summary>
     /// CLONE: resolve and fetch on the host, then, like COPY, an overlay of the clone's tree (or of its one
     /// folder) at the destination, or a copy in the guest from the clone share when several sources are
     /// named (every copied file is then read, hence tracked).
     /// </summary>
-    /// <summary>How a CLONE whose repository cannot be resolved or fetched fails.</summary>
-    public static StepFailure CloneFailure(CloneInstruction clone, Sources.CloneSource source, Sources.CloneException error) =>
-        new(1, "the repository could not be cloned", [$"{clone.Span}: CLONE {source.Url}: {error.Message}"]);
-
     private async Task<StepFailure?> CloneAsync(CloneInstruction clone, PlannedStep step, StepReport report, CancellationToken cancellationToken)
     {
         if (clones is null) throw new InvalidOperationException("CLONE needs the clone share (CloneMounts)");

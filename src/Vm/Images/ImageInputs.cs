@@ -1,4 +1,3 @@
-
 namespace Layer.Vm.Images;
 
 /// <summary>The host files every recipe builds from; each one's hash goes into the image id.</summary>
@@ -19,7 +18,7 @@ internal sealed class ImageInputs
 
     /// <summary>
     /// Hex BLAKE3 of a file's bytes. Image ids are BLAKE3 throughout, as the step cache is: SHA-256 here
-    /// runs through OpenSSL, whose loading (2 ms) every `layer run` waited for before its first lookup.
+    /// ran through OpenSSL, whose loading (2 ms) every `layer run` waited for before its first lookup.
     /// </summary>
     public static string HashFile(string path)
     {

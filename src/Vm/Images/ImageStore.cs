@@ -19,7 +19,7 @@ public sealed class ImageStore
     /// <summary>Images carry the agent from <see cref="AgentBinary.EnsurePublished"/> (LAYER_AGENT_BINARY, or published from this checkout once).</summary>
     /// <param name="cache">Where images live.</param>
     /// <param name="hashFile">
-    /// Hex SHA-256 of a host file's bytes (kernel, modules, busybox, agent): every lookup needs them for the
+    /// Hex BLAKE3 of a host file's bytes (kernel, modules, busybox, agent): every lookup needs them for the
     /// image id, so a caller that remembers them by file stamp saves reading ~15 MB per `layer run`.
     /// </param>
     public ImageStore(CacheDirectory cache, Func<string, string>? hashFile = null) : this(cache, () => AgentBinary.EnsurePublished(cache.Root), hashFile)
@@ -34,7 +34,7 @@ public sealed class ImageStore
         _agentBinary = new Lazy<string?>(agentBinary);
     }
 
-    /// <summary>Hex SHA-256 of a host file's bytes: what an image id is made of, for callers that memoise it.</summary>
+    /// <summary>Hex BLAKE3 of a host file's bytes: what an image id is made of, for callers that memoise it.</summary>
     public static string HashFile(string path) => ImageInputs.HashFile(path);
 
     /// <summary>Names `FROM` accepts.</summary>
@@ -110,7 +110,7 @@ public sealed class ImageStore
         Hash = _hashFile,
     };
 
-    /// <summary>"busybox-" + 16 hex of SHA-256 over the recipe text and every input's content hash.</summary>
+    /// <summary>"busybox-" + 16 hex of BLAKE3 over the recipe text and every input's content hash.</summary>
     internal static string IdOf(ImageRecipe recipe, ImageInputs inputs)
     {
         var text = new StringBuilder(recipe.RecipeText).Append('\n');
