@@ -19,6 +19,9 @@ public sealed class CloneSourcesTests : IDisposable
         _upstream.Dispose();
     }
 
+    /// <summary>The host policy these tests need: their remotes are local bare repositories.</summary>
+    private static readonly GitRemote AnyLocal = GitRemote.FromEnvironment(name => name == GitRemote.AllowLocalVariable ? "1" : null);
+
     private static FromTarget Target(string from)
     {
         var parsed = LayerfileParser.Parse($"FROM {from}\n", "Layerfile");
@@ -65,7 +68,7 @@ public sealed class CloneSourcesTests : IDisposable
         Assert.NotEqual(a.Id, new CloneSource("https://example.com/other.git", "main").Id);
         Assert.Matches("^[0-9a-f]{16}$", a.Id);
 
-        var store = new CloneStore(_cache.FullName, () => "main");
+        var store = new CloneStore(_cache.FullName, () => "main", AnyLocal);
         var key = CloneSource.UrlKey(a.Url);
         Assert.Equal(Path.Combine(_cache.FullName, "trees", key, "c0ffee"), store.TreePath(a.Url, "c0ffee"));
         Assert.Equal(Path.Combine(_cache.FullName, "repos", key + ".git"), store.MirrorPath(a.Url));
@@ -108,10 +111,10 @@ public sealed class CloneSourcesTests : IDisposable
         var feature = Push("feature", ("a.txt", "feature\n"));
         var url = "file://" + _remote.Root;
 
-        Assert.Equal(new CloneResolution(url, "feature", feature), new CloneStore(_cache.FullName, () => "feature").Resolve(new CloneSource(url, "develop")));
-        Assert.Equal(new CloneResolution(url, "develop", develop), new CloneStore(_cache.FullName, () => "elsewhere").Resolve(new CloneSource(url, "develop")));
-        Assert.Equal(new CloneResolution(url, "trunk", trunk), new CloneStore(_cache.FullName, () => null).Resolve(new CloneSource(url, null)));
-        var error = Assert.Throws<CloneException>(() => new CloneStore(_cache.FullName, () => "elsewhere").Resolve(new CloneSource(url, "nope")));
+        Assert.Equal(new CloneResolution(url, "feature", feature), new CloneStore(_cache.FullName, () => "feature", AnyLocal).Resolve(new CloneSource(url, "develop")));
+        Assert.Equal(new CloneResolution(url, "develop", develop), new CloneStore(_cache.FullName, () => "elsewhere", AnyLocal).Resolve(new CloneSource(url, "develop")));
+        Assert.Equal(new CloneResolution(url, "trunk", trunk), new CloneStore(_cache.FullName, () => null, AnyLocal).Resolve(new CloneSource(url, null)));
+        var error = Assert.Throws<CloneException>(() => new CloneStore(_cache.FullName, () => "elsewhere", AnyLocal).Resolve(new CloneSource(url, "nope")));
         Assert.Contains("no branch 'nope'", error.Message);
         Assert.Contains("develop, feature, trunk", error.Message);
     }
@@ -123,7 +126,7 @@ public sealed class CloneSourcesTests : IDisposable
         _upstream.Git("init", "-q", "-b", "main");
         var first = Push("main", ("src/a.txt", "one\n"), ("run.sh", "#!/bin/sh\n"));
         var url = "file://" + _remote.Root;
-        var store = new CloneStore(_cache.FullName, () => "main");
+        var store = new CloneStore(_cache.FullName, () => "main", AnyLocal);
         var resolution = store.Resolve(new CloneSource(url, null));
         Assert.Equal(first, resolution.Commit);
 
@@ -140,7 +143,7 @@ public sealed class CloneSourcesTests : IDisposable
 
         // A short commit id is expanded (fetched when the mirror lacks it).
         var second = Push("main", ("src/a.txt", "two\n"));
-        var pinned = new CloneStore(_cache.FullName, () => null).Pin(url, second[..10]);
+        var pinned = new CloneStore(_cache.FullName, () => null, AnyLocal).Pin(url, second[..10]);
         Assert.Equal(second, pinned.Commit);
         Assert.Equal("two\n", File.ReadAllText(Path.Combine(store.Tree(pinned), "src/a.txt")));
         Assert.Throws<CloneException>(() => store.Pin(url, "0123456789abcdef"));
@@ -149,7 +152,7 @@ public sealed class CloneSourcesTests : IDisposable
     [Fact]
     public void An_unreachable_url_says_which_command_failed_and_what_to_check()
     {
-        var store = new CloneStore(_cache.FullName, () => "main");
+        var store = new CloneStore(_cache.FullName, () => "main", AnyLocal);
         var error = Assert.Throws<CloneException>(() => store.Resolve(new CloneSource("file:///nonexistent/layer-repo", null)));
         Assert.Contains("git ls-remote", error.Message);
         Assert.Contains("Check the URL", error.Message);

@@ -105,6 +105,41 @@ public sealed class ErrorTests
         Assert.Equal((2, column), (error.Span.Line, error.Span.Column));
     }
 
+    // A CLONE's repository and DEFAULT reach the host's git as arguments: what git would read as an
+    // option (--upload-pack=CMD runs CMD as root) or as a remote helper (ext::CMD) is refused here.
+    [Theory]
+    [InlineData("CLONE --upload-pack=touch%20/tmp/x /d", 7, "a repository URL")]
+    [InlineData("CLONE '-uevil' /d", 7, "a repository URL")]
+    [InlineData("CLONE ext::sh%20-c%20id /d", 7, "a repository URL")]
+    [InlineData("CLONE \"fd::3\" /d", 7, "a repository URL")]
+    [InlineData("CLONE \"https://x/\u001b]0;t\u0007.git\" /d", 7, "a repository URL")]
+    [InlineData("CLONE https://x/y.git DEFAULT=--upload-pack=x /d", 31, "a branch name")]
+    public void CloneRefusesWhatGitWouldRunAsACommand(string line, int column, string expected)
+    {
+        var error = OnlyError("FROM vm/ubuntu:18.04\n" + line + "\n");
+        Assert.Equal((2, column), (error.Span.Line, error.Span.Column));
+        Assert.Contains(expected, error.Expected);
+    }
+
+    [Theory]
+    [InlineData("CLONE https://github.com/a/b.git /d")]
+    [InlineData("CLONE git@github.com:a/b.git DEFAULT=release/1.x /d")]
+    [InlineData("CLONE ssh://git@host:2222/a-b/c.git /d")]
+    [InlineData("CLONE \"git@github.com:hello/my repo has spaces.git\" /d")]
+    [InlineData("CLONE https://x/y-z.git DEFAULT=feature-1 /d")]
+    public void CloneTakesTheUrlsGitTakes(string line)
+    {
+        Assert.Empty(Errors("FROM vm/ubuntu:18.04\n" + line + "\n"));
+    }
+
+    [Fact]
+    public void ADefaultThatNoBranchCanBeIsOnlyAWarning()
+    {
+        var result = LayerfileParser.Parse("FROM vm/ubuntu:18.04\nCLONE x DEFAULT='hello world' /d\n", "L");
+        Assert.False(result.HasErrors);
+        Assert.Equal((Severity.Warning, 2, 17), result.Diagnostics.Select(d => (d.Severity, d.Span.Line, d.Span.Column)).Single());
+    }
+
     [Fact]
     public void AReversedCharacterRangeIsOnlyAWarning()
     {

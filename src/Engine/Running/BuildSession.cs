@@ -93,7 +93,8 @@ internal sealed class BuildSession : IDisposable
                 // The build's standard variables already hold GIT_BRANCH; without them (layer shell) only
                 // a CLONE resolved here asks git for it.
                 return _clones ??= new Sources.CloneStore(Path.Combine(Cache.Root, "clones"), () =>
-                    _standardVariables is { } standard ? standard.ValueOf("GIT_BRANCH") : Planning.StandardVariables.FromCheckout(RepositoryRoot, "").GetValueOrDefault("GIT_BRANCH"));
+                    _standardVariables is { } standard ? standard.ValueOf("GIT_BRANCH") : Planning.StandardVariables.FromCheckout(RepositoryRoot, "").GetValueOrDefault("GIT_BRANCH"),
+                    Sources.GitRemote.FromEnvironment(Options.HostEnvironment));
             }
         }
     }

@@ -18,14 +18,20 @@ internal sealed class CloneStore
     private readonly ConcurrentDictionary<string, Lazy<RemoteRefs>> _remotes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, object> _repoLocks = new(StringComparer.Ordinal);
     private readonly Lazy<string?> _currentBranch;
+    private readonly GitRemote _remotePolicy;
 
     /// <param name="root">The clones folder of the cache.</param>
     /// <param name="currentBranch">Asked once, when a CLONE is first resolved (finding the trees does not need it).</param>
-    public CloneStore(string root, Func<string?> currentBranch)
+    /// <param name="remotePolicy">Which URLs git may be handed (every URL is checked again here, whoever checked it before).</param>
+    public CloneStore(string root, Func<string?> currentBranch, GitRemote remotePolicy)
     {
         Root = Path.GetFullPath(root);
         _currentBranch = new Lazy<string?>(() => currentBranch() is { Length: > 0 } branch ? branch : null);
+        _remotePolicy = remotePolicy;
     }
+
+    /// <summary>Why this host does not let a build clone <paramref name="url"/>, or null when it does.</summary>
+    public string? Refusal(string url) => _remotePolicy.Refusal(url);
 
     public string Root { get; }
 
@@ -66,6 +72,7 @@ internal sealed class CloneStore
     /// <summary>A commit given by id (FROM github/...@commit): fetched when missing, expanded to its full id.</summary>
     public CloneResolution Pin(string url, string commit)
     {
+        _remotePolicy.Transport(url);
         var mirror = EnsureMirror(url);
         lock (Lock(url))
         {
@@ -81,7 +88,7 @@ internal sealed class CloneStore
                 // A commit on no branch or tag: servers that allow it hand it out by id.
                 try
                 {
-                    GitCli.Run(null, "--git-dir", mirror, "fetch", "-q", url, commit);
+                    GitCli.Run(null, Transport(url), "--git-dir", mirror, "fetch", "-q", "--", url, commit);
                 }
                 catch (GitException)
                 {
@@ -99,6 +106,8 @@ internal sealed class CloneStore
     /// <exception cref="CloneException">git failed (the message has the command and git's words).</exception>
     public string Tree(CloneResolution resolution)
     {
+        // Also for a tree fetched earlier: the host's policy may have changed since.
+        _remotePolicy.Transport(resolution.Url);
         var final = TreePath(resolution.Url, resolution.Commit);
         if (Directory.Exists(final)) return final;
         var mirror = EnsureMirror(resolution.Url);
@@ -129,7 +138,7 @@ internal sealed class CloneStore
                 // A private index: the mirror's own stays untouched, and checkout-index applies the
                 // repository's attributes (eol, filters) as a normal clone would.
                 var environment = new Dictionary<string, string> { ["GIT_INDEX_FILE"] = index };
-                Git(environment, "--git-dir", mirror, "read-tree", resolution.Commit);
+                Git(environment, "--git-dir", mirror, "read-tree", "--end-of-options", resolution.Commit);
                 Git(environment, "--git-dir", mirror, "--work-tree", temporary, "checkout-index", "-a", "-f");
                 try
                 {
@@ -185,12 +194,17 @@ internal sealed class CloneStore
 
     private RemoteRefs Refs(string url) => _remotes.GetOrAdd(url, u => new Lazy<RemoteRefs>(() => ListRemote(u))).Value;
 
-    private static RemoteRefs ListRemote(string url)
+    /// <summary>GIT_ALLOW_PROTOCOL for a command that reaches <paramref name="url"/>: its own transport only.</summary>
+    /// <exception cref="CloneException">This host does not let a build use the URL.</exception>
+    private Dictionary<string, string> Transport(string url) => new() { ["GIT_ALLOW_PROTOCOL"] = _remotePolicy.Transport(url) };
+
+    private RemoteRefs ListRemote(string url)
     {
+        var transport = Transport(url);
         string output;
         try
         {
-            output = GitCli.Run(null, "ls-remote", "--symref", url, "HEAD", "refs/heads/*");
+            output = GitCli.Run(null, transport, "ls-remote", "--symref", "--", url, "HEAD", "refs/heads/*");
         }
         catch (GitException e)
         {
@@ -222,11 +236,12 @@ internal sealed class CloneStore
         }
     }
 
-    private static void Fetch(string url, string mirror, string[] refspecs)
+    private void Fetch(string url, string mirror, string[] refspecs)
     {
+        var transport = Transport(url);
         try
         {
-            GitCli.Run(null, ["--git-dir", mirror, "fetch", "-q", "--no-tags", url, .. refspecs]);
+            GitCli.Run(null, transport, ["--git-dir", mirror, "fetch", "-q", "--no-tags", "--", url, .. refspecs]);
         }
         catch (GitException e)
         {
@@ -238,7 +253,7 @@ internal sealed class CloneStore
     {
         try
         {
-            return GitCli.Run(null, "--git-dir", mirror, "rev-parse", "-q", "--verify", commit + "^{commit}").Trim() is { Length: > 0 } full ? full : null;
+            return GitCli.Run(null, "--git-dir", mirror, "rev-parse", "-q", "--verify", "--end-of-options", commit + "^{commit}").Trim() is { Length: > 0 } full ? full : null;
         }
         catch (GitException)
         {

@@ -36,6 +36,9 @@ internal static class GitCli
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add("safe.directory=*");
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        // No transport unless the caller names the one its URL uses (GitRemote): a command that should stay
+        // local cannot reach out, and a fetch cannot be redirected or rewritten to another transport.
+        start.Environment["GIT_ALLOW_PROTOCOL"] = "";
         start.Environment["GIT_TERMINAL_PROMPT"] = "0";
         start.Environment["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;

@@ -120,6 +120,58 @@ internal static class Arguments
         return new ExposeWebsiteInstruction(map.Whole, targetArgument, pathArgument, rewriteArgument);
     }
 
+    /// <summary>
+    /// A CLONE, with its repository and DEFAULT branch checked: both reach the host's git as arguments
+    /// (a Layerfile is untrusted input, and git runs as root on a CI host), so a value git could read as an
+    /// option (a leading <c>-</c>: <c>--upload-pack=cmd</c> runs cmd), git's remote-helper syntax
+    /// (<c>ext::cmd</c> runs cmd) or a control character is an error here, before anything runs.
+    /// Which transports a build may use is decided again where git is started.
+    /// </summary>
+    public static CloneInstruction Clone(LineMap map, Piece repository, Argument? branch, List<Argument> paths, List<Diagnostic> diagnostics)
+    {
+        var url = map.Argument(repository);
+        if (RepositoryProblem(url.Value) is { } problem)
+        {
+            diagnostics.Add(Diagnostic.Error(url.Span, $"`{url.Raw}` {problem}", ["a repository URL"]));
+        }
+
+        if (branch is not null)
+        {
+            if (branch.Value.StartsWith('-') || branch.Value.Any(char.IsControl))
+            {
+                diagnostics.Add(Diagnostic.Error(branch.Span, $"`{branch.Raw}` is not a branch name: it starts with '-' or holds a control character", ["a branch name"]));
+            }
+            else if (!IsBranchName(branch.Value))
+            {
+                // webapp.io took such lines (its own tests write DEFAULT='hello world'); no branch can match it.
+                diagnostics.Add(Diagnostic.Warning(branch.Span, $"`{branch.Raw}` is not a name git allows for a branch, so DEFAULT can never match one"));
+            }
+        }
+
+        return new CloneInstruction(map.Whole, url, branch, paths[..^1], paths[^1]);
+    }
+
+    /// <summary>Why git must not be handed <paramref name="url"/>, or null.</summary>
+    private static string? RepositoryProblem(string url)
+    {
+        if (url.StartsWith('-')) return "starts with '-', which git would take as an option; write the repository's URL (https://..., ssh://..., git@host:path)";
+        if (url.Any(char.IsControl)) return "holds a control character; a repository URL has none";
+        var transport = url.IndexOf("::", StringComparison.Ordinal);
+        if (transport > 0 && url[..transport].All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.'))
+        {
+            return $"uses git's remote-helper syntax ({url[..transport]}::), which can run commands on the host; write an https://, ssh:// or git:// URL";
+        }
+
+        return null;
+    }
+
+    /// <summary>git's rules for a branch name (git check-ref-format --branch).</summary>
+    private static bool IsBranchName(string name) =>
+        name.Length > 0 && name != "@"
+        && !name.Any(c => char.IsControl(c) || c is ' ' or '~' or '^' or ':' or '?' or '*' or '[' or '\\')
+        && !name.Contains("..", StringComparison.Ordinal) && !name.Contains("@{", StringComparison.Ordinal)
+        && !name.EndsWith('.') && name.Split('/').All(part => part.Length > 0 && part[0] != '.' && !part.EndsWith(".lock", StringComparison.Ordinal));
+
     public static IReadOnlyList<Argument> Ports(LineMap map, IEnumerable<Piece> ports, List<Diagnostic> diagnostics)
     {
         var arguments = ports.Select(map.Argument).ToList();

@@ -150,11 +150,11 @@ internal static class Grammar
             .Bind(c => c.items.All(IsDefault) ? Fail<(Piece repository, List<Piece> items)>("CLONE needs a destination after the repository")
                 : c.items.Count(IsDefault) > 1 ? Fail<(Piece repository, List<Piece> items)>("CLONE takes one DEFAULT=branch at most")
                 : Return(c)),
-        clone => (m, _) =>
+        clone => (m, d) =>
         {
             var paths = clone.items.Where(i => !IsDefault(i)).Select(m.Argument).ToList();
             var branch = clone.items.Where(IsDefault).Select(i => m.Argument(i with { Value = i.Value[DefaultPrefix.Length..], Start = i.Start + DefaultPrefix.Length })).FirstOrDefault();
-            return new CloneInstruction(m.Whole, m.Argument(clone.repository), branch, paths[..^1], paths[^1]);
+            return Arguments.Clone(m, clone.repository, branch, paths, d);
         });
 
     private const string DefaultPrefix = "DEFAULT=";

@@ -22,7 +22,7 @@ public sealed class CloneAndGithubTests : IDisposable
     private async Task<(BuildReport Report, RecordingObserver Observer)> Run(Func<string, string?>? environment = null, bool expectSuccess = true)
     {
         var observer = new RecordingObserver();
-        var report = await Builder.RunAsync(new BuildOptions { Path = _repo.Root, CacheDirectory = CacheRoot, HostEnvironment = environment ?? (_ => null) }, observer);
+        var report = await Builder.RunAsync(new BuildOptions { Path = _repo.Root, CacheDirectory = CacheRoot, HostEnvironment = environment ?? AllowLocalClones }, observer);
         if (expectSuccess)
         {
             Assert.True(report.Succeeded, string.Join("\n", report.Layerfiles.Select(l => l.Error)) + "\n" + observer.AllOutput + "\n" + string.Join("\n", observer.Messages));
@@ -30,6 +30,9 @@ public sealed class CloneAndGithubTests : IDisposable
 
         return (report, observer);
     }
+
+    /// <summary>The remotes here are local bare repositories, which a host must allow (GitRemote).</summary>
+    private static string? AllowLocalClones(string name) => name == Sources.GitRemote.AllowLocalVariable ? "1" : null;
 
     /// <summary>Commits files on a branch of the upstream working copy and pushes it to the bare remote.</summary>
     private string Push(string branch, params (string Path, string Text)[] files)
@@ -126,6 +129,14 @@ public sealed class CloneAndGithubTests : IDisposable
         Assert.Equal([StepStatus.NotRun, StepStatus.Failed, StepStatus.NotRun], failed.Layerfiles.Single().Steps.Select(s => s.Status));
         Assert.Equal("the CLONE at line 4 cannot be fetched", failed.Layerfiles.Single().Steps[0].Reason);
         Assert.DoesNotContain(failedObserver.Messages, m => m.Contains("booting"));
+
+        // Without the host's consent a Layerfile cannot clone a repository from the host's own disk.
+        _repo.Write("Layerfile", $"FROM vm/busybox\nENV RUN_ID={_token}\nRUN echo before\nCLONE file://{_remote.Root} /app\nRUN true\n");
+        var (refused, refusedObserver) = await Run(_ => null, expectSuccess: false);
+        Assert.Contains("Layerfile:4:", refused.Layerfiles.Single().Error);
+        Assert.Contains(Sources.GitRemote.AllowLocalVariable, refused.Layerfiles.Single().Error);
+        Assert.Equal([StepStatus.NotRun, StepStatus.Failed, StepStatus.NotRun], refused.Layerfiles.Single().Steps.Select(s => s.Status));
+        Assert.DoesNotContain(refusedObserver.Messages, m => m.Contains("booting"));
     }
 
     [HostFact(Needs.Root, Needs.Fuse, Needs.Libvirt)]
