@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Layer.Cli.Tests;
@@ -115,34 +114,5 @@ public sealed class PublishedCliTests : IDisposable
         return json.RootElement.GetProperty("layerfiles")[0].GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("status").GetString()).ToList();
     }
 
-    /// <summary>Runs `./layer` of this checkout, which publishes the binary first when the sources changed.</summary>
-    private async Task<(int Exit, string Stdout, string Stderr)> Layer(params string[] args)
-    {
-        var start = new ProcessStartInfo(Path.Combine(CheckoutRoot(), "layer"))
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = _repo,
-            Environment = { ["LAYER_CACHE_DIR"] = CacheRoot, ["NO_COLOR"] = "1" },
-        };
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
-
-    private static string CheckoutRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Layerfile.sln")) && File.Exists(Path.Combine(dir.FullName, "layer"))) return dir.FullName;
-        }
-
-        throw new InvalidOperationException("the tests run outside a Layer checkout: no Layerfile.sln above " + AppContext.BaseDirectory);
-    }
+    private Task<(int Exit, string Stdout, string Stderr)> Layer(params string[] args) => PublishedCli.Run(_repo, CacheRoot, args);
 }

@@ -83,13 +83,27 @@ public sealed class ImageInputTests
     }
 
     [Fact]
-    public void Ubuntu_without_a_mirror_says_so_and_suggests_debian()
+    public void Ubuntu_defaults_to_the_ubuntu_archive_and_an_unreachable_mirror_says_what_to_set()
     {
         var saved = Environment.GetEnvironmentVariable(DebootstrapRecipe.UbuntuMirrorVariable);
         try
         {
             Environment.SetEnvironmentVariable(DebootstrapRecipe.UbuntuMirrorVariable, null);
-            var error = Assert.Throws<ImageBuildException>(() => ImageStore.Recipe("vm/ubuntu:18.04").RecipeText);
+            Assert.Contains("mirror=" + DebootstrapRecipe.UbuntuArchive + " ", ImageStore.Recipe("vm/ubuntu:18.04").RecipeText);
+
+            // Port 9 (discard) on loopback: nothing answers, as where the archive is out of reach.
+            Environment.SetEnvironmentVariable(DebootstrapRecipe.UbuntuMirrorVariable, "http://127.0.0.1:9/ubuntu");
+            var recipe = (DebootstrapRecipe)ImageStore.Recipe("vm/ubuntu:18.04");
+            Assert.Contains("mirror=http://127.0.0.1:9/ubuntu ", recipe.RecipeText);
+            if (!File.Exists("/usr/share/keyrings/ubuntu-archive-keyring.gpg"))
+            {
+                Assert.True(Environment.GetEnvironmentVariable("CI") is null, "scripts/host-setup installs ubuntu-keyring");
+                Assert.Contains("ubuntu-keyring", Assert.Throws<ImageBuildException>(() => recipe.CheckSources("http://127.0.0.1:9/ubuntu")).Message);
+                return;
+            }
+
+            var error = Assert.Throws<ImageBuildException>(() => recipe.CheckSources("http://127.0.0.1:9/ubuntu"));
+            Assert.Contains("http://127.0.0.1:9/ubuntu/dists/bionic/Release", error.Message);
             Assert.Contains("LAYER_UBUNTU_MIRROR", error.Message);
             Assert.Contains("vm/debian:12", error.Message);
         }

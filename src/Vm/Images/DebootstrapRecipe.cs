@@ -14,9 +14,9 @@ internal sealed class DebootstrapRecipe : ImageRecipe
 
     private readonly string _suite;
     private readonly Func<string> _mirror;
-    private readonly string? _keyring;
+    private readonly string _keyring;
 
-    private DebootstrapRecipe(string name, string suite, Func<string> mirror, string? keyring)
+    private DebootstrapRecipe(string name, string suite, Func<string> mirror, string keyring)
     {
         Name = name;
         _suite = suite;
@@ -33,18 +33,48 @@ internal sealed class DebootstrapRecipe : ImageRecipe
 
     public static DebootstrapRecipe Debian12() => new("vm/debian:12", "bookworm", DebianMirror, "/usr/share/keyrings/debian-archive-keyring.gpg");
 
-    public static DebootstrapRecipe Ubuntu(string version, string suite) => new($"vm/ubuntu:{version}", suite, () =>
+    /// <summary>Ubuntu's own archive, where no mirror is configured.</summary>
+    public const string UbuntuArchive = "http://archive.ubuntu.com/ubuntu";
+
+    /// <summary>Where Debian's (and Ubuntu's) ubuntu-keyring package puts the archive's signing keys.</summary>
+    private const string UbuntuKeyring = "/usr/share/keyrings/ubuntu-archive-keyring.gpg";
+
+    public static DebootstrapRecipe Ubuntu(string version, string suite) => new($"vm/ubuntu:{version}", suite,
+        () => Environment.GetEnvironmentVariable(UbuntuMirrorVariable) is { } mirror && !string.IsNullOrWhiteSpace(mirror) ? mirror.Trim() : UbuntuArchive,
+        UbuntuKeyring);
+
+    /// <summary>
+    /// Says what is missing before anything is downloaded: the archive's keys (a package to install), and
+    /// the mirror itself (its Release file for the suite, within 15 s), naming the variable that picks another.
+    /// </summary>
+    internal void CheckSources(string mirror)
     {
-        var mirror = Environment.GetEnvironmentVariable(UbuntuMirrorVariable);
-        if (string.IsNullOrWhiteSpace(mirror))
+        if (!File.Exists(_keyring))
         {
-            throw new ImageBuildException(
-                $"vm/ubuntu:{version} is built with debootstrap from an Ubuntu mirror, and none is configured or reachable here. " +
-                $"Set {UbuntuMirrorVariable} (e.g. http://archive.ubuntu.com/ubuntu) if one is reachable, or use FROM vm/debian:12.");
+            var package = Name.StartsWith("vm/ubuntu", StringComparison.Ordinal) ? "ubuntu-keyring" : "debian-archive-keyring";
+            throw new ImageBuildException($"{Name} is checked against its archive's signing keys, and {_keyring} is missing: install {package} " +
+                                          "(scripts/host-setup does; on Debian 12 ubuntu-keyring comes from bookworm-backports)");
         }
 
-        return mirror.Trim();
-    }, File.Exists("/usr/share/keyrings/ubuntu-archive-keyring.gpg") ? "/usr/share/keyrings/ubuntu-archive-keyring.gpg" : null);
+        var release = mirror.TrimEnd('/') + "/dists/" + _suite + "/Release";
+        string? problem;
+        try
+        {
+            using var client = new System.Net.Http.HttpClient { Timeout = TimeSpan.FromSeconds(15) };
+            using var response = client.Send(new System.Net.Http.HttpRequestMessage(System.Net.Http.HttpMethod.Head, release));
+            problem = response.IsSuccessStatusCode ? null : $"{release} answered {(int)response.StatusCode} {response.ReasonPhrase}";
+        }
+        catch (Exception e) when (e is System.Net.Http.HttpRequestException or TaskCanceledException or InvalidOperationException or NotSupportedException or UriFormatException)
+        {
+            problem = $"{release}: {(e is TaskCanceledException ? "no answer within 15 s" : e.Message)}";
+        }
+
+        if (problem is null) return;
+        var variable = Name.StartsWith("vm/ubuntu", StringComparison.Ordinal)
+            ? $"set {UbuntuMirrorVariable} to an Ubuntu mirror this host can reach, or use FROM vm/debian:12"
+            : "make the Debian mirror in /etc/apt/sources.list.d/debian.sources reachable";
+        throw new ImageBuildException($"{Name} is built from the archive at {mirror}, which this host cannot reach ({problem}): {variable}");
+    }
 
     /// <summary>The Debian mirror apt on this host uses (deb822 debian.sources or sources.list), else deb.debian.org.</summary>
     internal static string DebianMirror()
@@ -105,11 +135,11 @@ internal sealed class DebootstrapRecipe : ImageRecipe
     private void Debootstrap(string root, Action<string> progress)
     {
         var mirror = _mirror();
+        CheckSources(mirror);
         progress($"{Name}: debootstrap {_suite} from {mirror} (a minute or more)");
-        var arguments = new List<string> { "--variant=minbase", "--include=" + string.Join(',', Packages) };
-        if (_keyring is not null && File.Exists(_keyring)) arguments.Add("--keyring=" + _keyring);
-        else arguments.Add("--no-check-gpg");
-        arguments.AddRange([_suite, root, mirror]);
+        // What is downloaded is always checked against the archive's keys: an image is every later step's base.
+        // (debootstrap takes no "--"; the suite and root are ours and the mirror is the host's configuration.)
+        string[] arguments = ["--variant=minbase", "--include=" + string.Join(',', Packages), "--keyring=" + _keyring, _suite, root, mirror];
         try
         {
             HostCommand.Run("debootstrap", arguments, line =>

@@ -86,7 +86,7 @@ public sealed class CloneAndGithubTests : IDisposable
         Assert.Contains(fourthObserver.Messages, m => m.Contains("(feature-x at"));
 
         // `layer shell` on the final snapshot sees the clone as the steps did.
-        using var machine = await BuiltMachine.BootAsync(new BuildOptions { Path = _repo.Root, CacheDirectory = CacheRoot, HostEnvironment = _ => null },
+        using var machine = await BuiltMachine.BootAsync(new BuildOptions { Path = _repo.Root, CacheDirectory = CacheRoot, HostEnvironment = AllowLocalClones },
             fourth.Layerfiles.Single().FinalLayer!, new RecordingObserver(), memoryMiB: 512);
         var output = new System.Text.StringBuilder();
         var result = await machine.Machine.RunAsync(Layer.Vm.Agent.RunSpec.ShellCommand("cat /app/b.txt"), c => output.Append(System.Text.Encoding.UTF8.GetString(c.Span)));

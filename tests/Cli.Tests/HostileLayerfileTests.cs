@@ -1,0 +1,54 @@
+namespace Layer.Cli.Tests;
+
+/// <summary>
+/// Layerfiles written by an attacker (they arrive with pull requests and run as root on a CI host), through
+/// the published binary: what they try must fail with a file:line:col error before anything runs, and leave
+/// nothing on the host.
+/// </summary>
+public sealed class HostileLayerfileTests : IDisposable
+{
+    private const string CacheRoot = "/var/lib/layer-test";
+    private readonly string _repo = Directory.CreateTempSubdirectory("layer-hostile-").FullName;
+    private readonly string _marker = Path.Combine(Path.GetTempPath(), "layer-pwned-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        Directory.Delete(_repo, recursive: true);
+        File.Delete(_marker);
+    }
+
+    private Task<(int Exit, string Stdout, string Stderr)> Layer(string[] args, IReadOnlyDictionary<string, string?>? environment = null) =>
+        PublishedCli.Run(_repo, CacheRoot, args, environment);
+
+    [Theory]
+    [InlineData("\"--upload-pack=touch {0}\"")]
+    [InlineData("\"ext::sh -c touch% {0}\"")]
+    public async Task A_clone_url_git_would_run_is_an_error_in_check_and_run_and_runs_nothing(string url)
+    {
+        File.WriteAllText(Path.Combine(_repo, "Layerfile"), $"FROM vm/busybox\nCLONE {string.Format(url, _marker)} /src\nRUN true\n");
+
+        var check = await Layer(["check", _repo]);
+        Assert.Equal(1, check.Exit);
+        Assert.Contains("Layerfile:2:7: error", check.Stdout);
+
+        // Even a host that allows local clones: the URL is refused before git sees it.
+        var run = await Layer(["run", _repo], new Dictionary<string, string?> { ["LAYER_ALLOW_LOCAL_CLONES"] = "1" });
+        Assert.NotEqual(0, run.Exit);
+        Assert.Contains("Layerfile:2:7", run.Stdout + run.Stderr);
+        Assert.DoesNotContain("booting", run.Stdout + run.Stderr);
+        Assert.False(File.Exists(_marker), "git ran the command the CLONE line named");
+    }
+
+    [HostFact(Needs.Root, Needs.Fuse, Needs.Libvirt)]
+    public async Task An_unreachable_ubuntu_mirror_fails_at_the_FROM_line_saying_what_to_set_before_anything_boots()
+    {
+        File.WriteAllText(Path.Combine(_repo, "Layerfile"), "FROM vm/ubuntu:18.04\nRUN true\n");
+        var run = await Layer(["run", _repo], new Dictionary<string, string?> { ["LAYER_UBUNTU_MIRROR"] = "http://127.0.0.1:9/ubuntu" });
+        var output = run.Stdout + run.Stderr;
+        Assert.Equal(1, run.Exit);
+        Assert.Contains("Layerfile:1:6", output);
+        Assert.Contains("LAYER_UBUNTU_MIRROR", output);
+        Assert.Contains("http://127.0.0.1:9/ubuntu", output);
+        Assert.DoesNotContain("booting", output);
+    }
+}
