@@ -13,19 +13,35 @@ var root = new RootCommand(
 GC.TryStartNoGCRegion(64L * 1024 * 1024);
 Layer.Cli.Terminal.HugePages.AdviseGcHeap(64L * 1024 * 1024);
 
+// What the CLI prints comes mostly from Layerfiles and guests: no control sequence but colour reaches the terminal.
+Console.SetOut(Layer.Cli.Terminal.TerminalWriter.Around(Console.Out));
+Console.SetError(Layer.Cli.Terminal.TerminalWriter.Around(Console.Error));
+
 foreach (var command in CommandTable.All())
 {
     root.Subcommands.Add(command);
 }
 
+var parsed = root.Parse(args);
 try
 {
-    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    var code = await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    // A malformed command line has printed its errors and the usage; it ends as usage errors do in Unix tools.
+    return parsed.Errors.Count > 0 ? ExitCodes.Usage : code;
+}
+catch (Exception e) when (ExitCodes.Classify(e) is { } failure)
+{
+    // Each command lets what a user can act on reach here: one message, one exit code (README: Exit codes).
+    Console.Error.WriteLine($"{CommandName(parsed.CommandResult)}: {failure.Message}");
+    return failure.Code;
 }
 catch (Exception e) when (Environment.GetEnvironmentVariable("LAYER_DEBUG") is null)
 {
-    // Commands turn every failure a user can act on into a message; what reaches here is unexpected.
     Console.Error.WriteLine($"layer: {e.Message}");
     Console.Error.WriteLine("layer: this was not expected; run again with LAYER_DEBUG=1 to see where it happened, and report it");
-    return 70;
+    return ExitCodes.Internal;
 }
+
+// "layer cache prune" for messages: the command's names from the root down.
+static string CommandName(System.CommandLine.Parsing.CommandResult? result) =>
+    result is null ? "" : result.Parent is System.CommandLine.Parsing.CommandResult parent ? $"{CommandName(parent)} {result.Command.Name}" : "layer";

@@ -40,6 +40,25 @@ public sealed class HostileLayerfileTests : IDisposable
     }
 
     [HostFact(Needs.Root, Needs.Fuse, Needs.Libvirt)]
+    public async Task Control_sequences_from_the_layerfile_and_the_guest_are_shown_not_obeyed()
+    {
+        // The RUN line itself holds a raw OSC (retitle the window), and the guest prints a clipboard write
+        // (OSC 52), a screen clear and a carriage return that would hide what came before it on the line.
+        File.WriteAllText(Path.Combine(_repo, "Layerfile"),
+            $"FROM vm/busybox\nENV RUN_ID={Guid.NewGuid():N}\nRUN echo 'step \e]0;layerfile-title\a' && printf '\\033]52;c;c2VjcmV0\\007\\033[2Jcover\\rforged\\n'\n");
+        var run = await Layer(["run", _repo]);
+        Assert.True(run.Exit == 0, run.Stdout + run.Stderr);
+        var output = run.Stdout + run.Stderr;
+        Assert.DoesNotContain("\e]", output);
+        Assert.DoesNotContain("\e[2J", output);
+        Assert.DoesNotContain("\a", output);
+        Assert.DoesNotContain("\r", output);
+        Assert.Contains("\\x1b]0;layerfile-title\\x07", output);
+        // (Step output drops carriage returns altogether: a guest's CRLF line ends are plain line ends.)
+        Assert.Contains("\\x1b]52;c;c2VjcmV0\\x07\\x1b[2Jcoverforged", output);
+    }
+
+    [HostFact(Needs.Root, Needs.Fuse, Needs.Libvirt)]
     public async Task An_unreachable_ubuntu_mirror_fails_at_the_FROM_line_saying_what_to_set_before_anything_boots()
     {
         File.WriteAllText(Path.Combine(_repo, "Layerfile"), "FROM vm/ubuntu:18.04\nRUN true\n");

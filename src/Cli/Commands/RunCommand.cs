@@ -41,7 +41,9 @@ internal static class RunCommand
             "snapshot restored. Every step that runs says why. ARTIFACT paths are copied out at the end;\n" +
             "EXPOSE is served on 127.0.0.1 until Ctrl-C; a BUTTON is asked on the terminal.\n" +
             "Exit code: 0 on success (also when serving ends with Ctrl-C), 75 when a BUTTON waits for\n" +
-            "approval, the failed step's exit code otherwise (1 for other errors, 130 when interrupted).\n" +
+            "approval, the failed step's exit code otherwise; 1 for a Layerfile error, 2 for a wrong\n" +
+            "command line, 69 when the host fails (libvirt, QEMU, FUSE, the guest), 74 for an I/O error\n" +
+            "such as a full disk, 77 without permission, 130 when interrupted.\n" +
             "As root, installs what it needs first (scripts/host-setup).");
         build.AddTo(command);
         command.Options.Add(report);
@@ -78,28 +80,17 @@ internal static class RunCommand
             if (reportPath is not null) report.WriteTo(reportPath);
             if (report.ServedUntilCancelled) return 0;
             if (interruption.Requested) return Interrupted();
-            if (report.Succeeded) return 0;
-            if (report.Waiting) return WaitingExitCode;
-            var failed = report.Layerfiles.SelectMany(l => l.Steps).FirstOrDefault(s => s.ExitCode is not null);
-            return failed?.ExitCode is { } code and > 0 and < 256 ? code : 1;
+            return ExitCodes.Of(report);
         }
         catch (Exception) when (interruption.Requested)
         {
             return Interrupted();
         }
-        catch (Exception e) when (e is BuildException or ImageBuildException or FuseMountException or LibvirtException or GuestFailedException or HostSetupException)
-        {
-            Console.Error.WriteLine($"layer run: {e.Message}");
-            return 1;
-        }
     }
-
-    /// <summary>EX_TEMPFAIL of sysexits.h: not a failure, try again later (with --approve).</summary>
-    internal const int WaitingExitCode = 75;
 
     private static int Interrupted()
     {
         Console.Error.WriteLine("layer run: interrupted; this run's VMs were destroyed and the workspace unmounted; finished steps stay cached");
-        return 130;
+        return ExitCodes.Interrupted;
     }
 }

@@ -64,8 +64,7 @@ internal static class ShellCommand
             {
                 observer.Summary(report);
                 Console.Error.WriteLine($"layer shell: the build failed ({FailureText(report)}); fix it and run layer shell again");
-                var failed = report.Layerfiles.SelectMany(l => l.Steps).FirstOrDefault(s => s.ExitCode is not null);
-                return failed?.ExitCode is { } code and > 0 and < 256 ? code : 1;
+                return ExitCodes.Of(report);
             }
 
             observer.Info($"booting {final.Path}'s final snapshot for the shell" + (final.Path.Contains("#split=") ? " (--split picks another copy)" : ""));
@@ -74,15 +73,10 @@ internal static class ShellCommand
                 observer.Info("attached; nothing done here is kept: `exit` (or Ctrl-D) ends the shell and destroys the machine");
             return await AttachAsync(machine.Machine, commandLine, final.FinalEnvironment, cancellationToken);
         }
-        catch (Exception e) when (e is BuildException or ImageBuildException or FuseMountException or LibvirtException or GuestFailedException or HostSetupException or AgentException)
-        {
-            Console.Error.WriteLine($"layer shell: {e.Message}");
-            return 1;
-        }
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine("layer shell: interrupted; the VM was destroyed and the workspace unmounted");
-            return 130;
+            return ExitCodes.Interrupted;
         }
     }
 

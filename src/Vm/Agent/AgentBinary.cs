@@ -26,7 +26,7 @@ internal static class AgentBinary
         if (!string.IsNullOrEmpty(ready))
             return File.Exists(ready) ? ready : throw new FileNotFoundException($"LAYER_AGENT_BINARY names {ready}, which does not exist");
 
-        var root = FindSourceRoot() ?? throw new InvalidOperationException(
+        var root = FindSourceRoot() ?? throw new Images.ImageBuildException(
             "cannot find the guest agent's sources (src/Guest/Layer.Guest.csproj) above " + AppContext.BaseDirectory +
             ": set LAYER_SOURCE_ROOT to the layer checkout, or LAYER_AGENT_BINARY to a published layer-agent");
         var hash = SourceHash(root);
@@ -110,14 +110,24 @@ internal static class AgentBinary
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start dotnet");
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new Images.ImageBuildException($"the guest agent is built with the .NET SDK, and dotnet could not be started ({e.Message}): install the .NET 10 SDK");
+        }
+
+        using var _ = process;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         process.WaitForExit();
         try
         {
             if (process.ExitCode != 0 || !File.Exists(Path.Combine(output, FileName)))
-                throw new InvalidOperationException(
+                throw new Images.ImageBuildException(
                     $"publishing the guest agent failed (exit {process.ExitCode}): dotnet {string.Join(' ', start.ArgumentList)}\n{stdout.Result}{stderr.Result}".TrimEnd());
             // Keep only the binary: the image gets one file.
             foreach (var file in Directory.EnumerateFiles(output))

@@ -1,0 +1,122 @@
+using System.Text;
+
+namespace Layer.Cli.Terminal;
+
+/// <summary>
+/// Everything the CLI prints goes through this writer (Program wraps stdout and stderr in it), because most
+/// of it comes from a Layerfile or a guest: instruction text, file names, reasons, step output. A terminal
+/// obeys control sequences, and a hostile one can retitle the window, write the clipboard (OSC 52), move the
+/// cursor to forge lines, or hide text. So only these pass: printable text, line feed, tab, and colour (SGR:
+/// <c>ESC [ digits ; m</c>, which our own output and many tools use). Every other control character is
+/// written visibly, C-style (<c>\x1b</c>, <c>\x07</c>, <c>\r</c>, <c>\x9b</c>), as are the bidirectional
+/// overrides that make text read differently from what it is ("Trojan Source", <c>\u202e</c>). The rest
+/// of an escaped sequence is then plain text. `layer shell` writes to the terminal directly, not through this.
+/// </summary>
+internal sealed class TerminalWriter(TextWriter inner) : TextWriter
+{
+    /// <summary>The longest colour sequence waited for (<c>ESC[38;2;255;255;255;48;2;255;255;255m</c> is 36).</summary>
+    private const int LongestColour = 48;
+
+    private readonly StringBuilder _pending = new();
+
+    public override Encoding Encoding => inner.Encoding;
+
+    public override IFormatProvider FormatProvider => inner.FormatProvider;
+
+    /// <summary>Wraps <paramref name="writer"/> for use from several threads.</summary>
+    public static TextWriter Around(TextWriter writer) => Synchronized(new TerminalWriter(writer));
+
+    public override void Write(char value) => Put(value);
+
+    public override void Write(string? value)
+    {
+        if (value is null) return;
+        foreach (var c in value) Put(c);
+    }
+
+    public override void Write(char[] buffer, int index, int count)
+    {
+        for (var i = index; i < index + count; i++) Put(buffer[i]);
+    }
+
+    public override void WriteLine(string? value)
+    {
+        Write(value);
+        Write(inner.NewLine);
+    }
+
+    public override void Flush() => inner.Flush();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Release();
+            inner.Flush();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    /// <summary>Escapes what a terminal would obey in <paramref name="text"/> (the same rules, for text kept elsewhere).</summary>
+    public static string Visible(string text)
+    {
+        var builder = new StringWriter();
+        using (var writer = new TerminalWriter(builder)) writer.Write(text);
+        return builder.ToString();
+    }
+
+    private void Put(char c)
+    {
+        if (_pending.Length > 0)
+        {
+            _pending.Append(c);
+            // ESC [ then parameters then 'm': colour. Anything else ends the wait: written escaped.
+            if (_pending.Length == 2 ? c == '[' : c is (>= '0' and <= '9') or ';' or ':') { if (_pending.Length <= LongestColour) return; }
+            else if (_pending.Length > 2 && c == 'm')
+            {
+                inner.Write(_pending.ToString());
+                _pending.Clear();
+                return;
+            }
+
+            Release();
+            return;
+        }
+
+        if (c == '\x1b')
+        {
+            _pending.Append(c);
+            return;
+        }
+
+        if (IsSafe(c)) inner.Write(c);
+        else Escape(c);
+    }
+
+    /// <summary>Writes a sequence that turned out not to be colour: its ESC escaped, the rest as text.</summary>
+    private void Release()
+    {
+        if (_pending.Length == 0) return;
+        var held = _pending.ToString();
+        _pending.Clear();
+        Escape(held[0]);
+        foreach (var c in held.AsSpan(1))
+        {
+            if (c == '\x1b') { Escape(c); continue; }
+            if (IsSafe(c)) inner.Write(c);
+            else Escape(c);
+        }
+    }
+
+    private static bool IsSafe(char c) =>
+        c is '\n' or '\t'
+        || (c >= ' ' && c != '\x7f' && c is not (>= '\x80' and <= '\x9f') && c is not (>= '\u202a' and <= '\u202e') && c is not (>= '\u2066' and <= '\u2069'));
+
+    private void Escape(char c) => inner.Write(c switch
+    {
+        '\r' => "\\r",
+        < '\u0100' => $"\\x{(int)c:x2}",
+        _ => $"\\u{(int)c:x4}",
+    });
+}
