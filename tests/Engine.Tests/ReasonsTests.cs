@@ -69,16 +69,30 @@ public sealed class ReasonsTests : IDisposable
     public void A_listing_change_names_what_was_added_and_removed_when_known()
     {
         var listing = new Observation(ObservationKind.Listing, "src");
-        Assert.Equal("src/ listing changed (added: new.js)", Reasons.ForMismatch(new Mismatch(listing, "its entries changed") { Detail = "added: new.js" }));
+        Assert.Equal("src/ listing changed (added: new.js)", Reasons.ForMismatch(new Mismatch(listing, MismatchKind.ListingChanged) { Detail = "added: new.js" }));
+        Assert.Equal("the repository root listing changed", Reasons.ForMismatch(new Mismatch(new Observation(ObservationKind.Listing, "."), MismatchKind.ListingChanged)));
     }
 
     [Theory]
-    [InlineData(ObservationKind.Content, "its content changed", "package.json changed")]
-    [InlineData(ObservationKind.Content, "it no longer exists", "package.json was removed")]
-    [InlineData(ObservationKind.Absent, "it exists now", "package.json now exists")]
-    [InlineData(ObservationKind.Listing, "its entries changed", "package.json/ listing changed")]
-    public void A_mismatch_is_said_in_the_users_words(ObservationKind kind, string validatorReason, string expected)
+    [InlineData(MismatchKind.ContentChanged, null, "package.json changed")]
+    [InlineData(MismatchKind.Removed, null, "package.json was removed")]
+    [InlineData(MismatchKind.Appeared, null, "package.json now exists")]
+    [InlineData(MismatchKind.Unstable, null, "package.json changed while the step read it last time")]
+    [InlineData(MismatchKind.Unreadable, "permission denied", "package.json cannot be read now (permission denied)")]
+    [InlineData(MismatchKind.PermissionsChanged, "644 -> 755", "package.json's permissions changed (644 -> 755)")]
+    [InlineData(MismatchKind.TypeChanged, "file -> directory", "package.json changed type (file -> directory)")]
+    [InlineData(MismatchKind.SizeChanged, "10 -> 12", "package.json changed size (10 -> 12 bytes)")]
+    public void A_mismatch_is_said_in_the_users_words(MismatchKind kind, string? detail, string expected)
     {
-        Assert.Equal(expected, Reasons.ForMismatch(new Mismatch(new Observation(kind, "package.json"), validatorReason)));
+        Assert.Equal(expected, Reasons.ForMismatch(new Mismatch(new Observation(ObservationKind.Content, "package.json"), kind) { Detail = detail }));
+    }
+
+    [Fact]
+    public void Every_mismatch_kind_has_its_own_words()
+    {
+        var said = Enum.GetValues<MismatchKind>()
+            .Select(kind => Reasons.ForMismatch(new Mismatch(new Observation(ObservationKind.Content, "a"), kind)))
+            .ToList();
+        Assert.Equal(said.Count, said.Distinct().Count());
     }
 }

@@ -66,17 +66,17 @@ public sealed class ReadSetTests
             var known = cache.Entries[("f", stamp)];
             Assert.Equal(set.Observations[0].Hash, Convert.ToHexStringLower(known));
             known[31] ^= 1;
-            Assert.Equal("its content changed", Assert.Single(ReadSetValidator.Validate(dir, set, cache).Mismatches).Reason);
+            Assert.Equal(MismatchKind.ContentChanged, Assert.Single(ReadSetValidator.Validate(dir, set, cache).Mismatches).Kind);
             known[31] ^= 1;
             Assert.True(ReadSetValidator.Validate(dir, set, cache).Holds);
 
             // Same size, different bytes: the stamp changes (mtime/ctime), so the cache cannot hide it.
             File.WriteAllText(Path.Combine(dir, "f"), "two");
             var result = ReadSetValidator.Validate(dir, set, cache);
-            Assert.Equal("its content changed", Assert.Single(result.Mismatches).Reason);
+            Assert.Equal(MismatchKind.ContentChanged, Assert.Single(result.Mismatches).Kind);
 
             File.Delete(Path.Combine(dir, "f"));
-            Assert.Equal("it no longer exists", Assert.Single(ReadSetValidator.Validate(dir, set).Mismatches).Reason);
+            Assert.Equal(MismatchKind.Removed, Assert.Single(ReadSetValidator.Validate(dir, set).Mismatches).Kind);
         }
         finally
         {
@@ -110,7 +110,8 @@ public sealed class ReadSetTests
             File.SetUnixFileMode(Path.Combine(dir, "a", "b", "f"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
             var statOnly = new ReadSet(new[] { new Observation(ObservationKind.Metadata, "a/b/f") { Metadata = new FileMetadata(EntryType.File, mode, 3, null) } });
             Assert.True(ReadSetValidator.Validate(dir, statOnly, held: held).Holds);
-            Assert.StartsWith("its permissions changed", Assert.Single(ReadSetValidator.Validate(dir, statOnly).Mismatches).Reason);
+            var permissions = Assert.Single(ReadSetValidator.Validate(dir, statOnly).Mismatches);
+            Assert.Equal((MismatchKind.PermissionsChanged, $"{Convert.ToString(mode, 8)} -> 600"), (permissions.Kind, permissions.Detail));
             File.SetUnixFileMode(Path.Combine(dir, "a", "b", "f"), (UnixFileMode)mode);
 
             // a/b becomes a symlink to a folder outside holding the same bytes: nothing is checked through it.
@@ -118,7 +119,7 @@ public sealed class ReadSetTests
             File.CreateSymbolicLink(Path.Combine(dir, "a", "b"), outside);
             var result = ReadSetValidator.Validate(dir, set);
             Assert.Equal(3, result.Mismatches.Count);
-            Assert.All(result.Mismatches, m => Assert.DoesNotContain("content changed", m.Reason));
+            Assert.All(result.Mismatches, m => Assert.NotEqual(MismatchKind.ContentChanged, m.Kind));
         }
         finally
         {
@@ -183,7 +184,7 @@ public sealed class ReadSetTests
             // changes the folder's stamp, so the folder is read again.
             var stamp = cache.Entries.Keys.Single(k => k.Item1 == "d/");
             cache.Entries[stamp][0] ^= 1;
-            Assert.Equal("its entries changed (a name was added, removed or changed type)", Assert.Single(ReadSetValidator.Validate(folder.FullName, set, cache).Mismatches).Reason);
+            Assert.Equal(MismatchKind.ListingChanged, Assert.Single(ReadSetValidator.Validate(folder.FullName, set, cache).Mismatches).Kind);
             cache.Entries[stamp][0] ^= 1;
             File.Move(Path.Combine(folder.FullName, "d", "b"), Path.Combine(folder.FullName, "d", "c"));
             var renamed = Assert.Single(ReadSetValidator.Validate(folder.FullName, set, cache).Mismatches);

@@ -309,6 +309,6 @@ public sealed class TrackingTests
         Assert.Contains((ObservationKind.Listing, "d"), failed);
         Assert.Contains((ObservationKind.Metadata, "link"), failed);
         Assert.Contains((ObservationKind.Absent, "nope"), failed);
-        Assert.Contains(result.Mismatches, x => x.Reason.Contains("permissions"));
+        Assert.Contains(result.Mismatches, x => x.Kind == MismatchKind.PermissionsChanged);
     }
 }

@@ -76,14 +76,20 @@ internal static class Reasons
     {
         var o = mismatch.Observation;
         var path = o.Path == "." ? "the repository root" : o.Path;
-        if (o.Unstable) return $"{path} changed while the step read it last time";
-        if (mismatch.Reason == "it no longer exists") return $"{path} was removed";
-        return o.Kind switch
+        var detail = mismatch.Detail is null ? "" : $" ({mismatch.Detail})";
+        return mismatch.Kind switch
         {
-            ObservationKind.Content => $"{path} changed",
-            ObservationKind.Absent => $"{path} now exists",
-            ObservationKind.Listing => $"{(o.Path == "." ? "the repository root" : o.Path + "/")} listing changed" + (mismatch.Detail is null ? "" : $" ({mismatch.Detail})"),
-            _ => $"{path}: {mismatch.Reason}",
+            MismatchKind.Unstable => $"{path} changed while the step read it last time",
+            MismatchKind.Removed => $"{path} was removed",
+            MismatchKind.Unreadable => $"{path} cannot be read now{detail}",
+            MismatchKind.ContentChanged => $"{path} changed",
+            MismatchKind.Appeared => $"{path} now exists",
+            MismatchKind.ListingChanged => $"{(o.Path == "." ? "the repository root" : o.Path + "/")} listing changed{detail}",
+            MismatchKind.TypeChanged => $"{path} changed type{detail}",
+            MismatchKind.PermissionsChanged => $"{path}'s permissions changed{detail}",
+            MismatchKind.SizeChanged => $"{path} changed size{(mismatch.Detail is null ? "" : $" ({mismatch.Detail} bytes)")}",
+            MismatchKind.LinkTargetChanged => $"{path}'s link target changed{detail}",
+            _ => $"{path} changed",
         };
     }
 

@@ -25,10 +25,44 @@ public interface IContentHashCache
     bool RemembersListings { get; }
 }
 
-/// <summary>An observation that no longer holds, and why, in words for the build report.</summary>
-public sealed record Mismatch(Observation Observation, string Reason)
+/// <summary>Why an observation no longer holds. Words are the caller's business (the engine's Reasons).</summary>
+public enum MismatchKind
 {
-    /// <summary>For a listing whose names were kept: what was added and removed, e.g. "added: new.js".</summary>
+    /// <summary>The file changed while the step read it, so what it read is not known.</summary>
+    Unstable,
+
+    /// <summary>The path no longer exists.</summary>
+    Removed,
+
+    /// <summary>The path cannot be read or checked now (Detail: the error).</summary>
+    Unreadable,
+
+    /// <summary>A file's bytes changed.</summary>
+    ContentChanged,
+
+    /// <summary>A name looked up and not found exists now.</summary>
+    Appeared,
+
+    /// <summary>A folder's names or their types changed (Detail: what was added and removed, when the read set kept names).</summary>
+    ListingChanged,
+
+    /// <summary>File, folder, link or special file: another now (Detail: "file -> directory").</summary>
+    TypeChanged,
+
+    /// <summary>Detail: "644 -> 755" (octal).</summary>
+    PermissionsChanged,
+
+    /// <summary>Detail: "10 -> 12" (bytes).</summary>
+    SizeChanged,
+
+    /// <summary>Detail: "'a' -> 'b'".</summary>
+    LinkTargetChanged,
+}
+
+/// <summary>An observation that no longer holds, and why.</summary>
+public sealed record Mismatch(Observation Observation, MismatchKind Kind)
+{
+    /// <summary>What changed, where the kind has more to say (see each <see cref="MismatchKind"/>).</summary>
     public string? Detail { get; init; }
 }
 
@@ -115,17 +149,14 @@ public static class ReadSetValidator
             {
                 var observation = observations[i];
                 if (held is not null && held.Contains(observation)) continue;
-                var reason = observation.Unstable ? "the file changed while the step was reading it" : Check(root, parents, observation, cache, listings);
-                if (reason is null)
+                var mismatch = observation.Unstable ? new Mismatch(observation, MismatchKind.Unstable) : Check(root, parents, observation, cache, listings);
+                if (mismatch is null)
                 {
                     if (heldNow is not null) heldNow[i] = true;
                     continue;
                 }
 
-                found[i] = new Mismatch(observation, reason)
-                {
-                    Detail = observation.Kind == ObservationKind.Listing && !observation.Unstable ? ListingDetail(root, observation) : null,
-                };
+                found[i] = mismatch.Kind == MismatchKind.ListingChanged ? mismatch with { Detail = ListingDetail(root, observation) } : mismatch;
                 if (stopAtFirst) Volatile.Write(ref stop, 1);
             }
         });
@@ -138,9 +169,12 @@ public static class ReadSetValidator
     private const int ParallelChunk = 512;
 
     /// <param name="listings">The root's device when <paramref name="cache"/> remembers listings of folders on it.</param>
-    private static string? Check(HostRoot root, ParentDirectories parents, Observation observation, IContentHashCache? cache, ulong? listings)
+    private static Mismatch? Check(HostRoot root, ParentDirectories parents, Observation observation, IContentHashCache? cache, ulong? listings)
     {
         var path = ObservationHashing.RelativePath(observation.Path);
+        Mismatch Because(MismatchKind kind, string? detail = null) => new(observation, kind) { Detail = detail };
+        Mismatch Gone(int error) => error == Errno.ENOENT ? Because(MismatchKind.Removed) : Because(MismatchKind.Unreadable, Io.Describe(error));
+        Mismatch? Compare(FileMetadata? then, FileMetadata now) => CompareMetadata(then, now) is { } changed ? Because(changed.Kind, changed.Detail) : null;
         switch (observation.Kind)
         {
             case ObservationKind.Absent:
@@ -148,9 +182,9 @@ public static class ReadSetValidator
                 var error = parents.TryStat(path, out _);
                 return error switch
                 {
-                    0 => "it exists now",
+                    0 => Because(MismatchKind.Appeared),
                     Errno.ENOENT or Errno.ENOTDIR => null,
-                    _ => $"cannot be checked: {Io.Describe(error)}",
+                    _ => Because(MismatchKind.Unreadable, Io.Describe(error)),
                 };
             }
 
@@ -160,7 +194,7 @@ public static class ReadSetValidator
                 if (error != 0) return Gone(error);
                 string? target = null;
                 if (ObservationHashing.TypeOf(st.stx_mode) == EntryType.Symlink && root.TryReadLink(path, out string t) == 0) target = t;
-                return CompareMetadata(observation.Metadata, ObservationHashing.Metadata(st.stx_mode, st.stx_size, target));
+                return Compare(observation.Metadata, ObservationHashing.Metadata(st.stx_mode, st.stx_size, target));
             }
 
             case ObservationKind.Content:
@@ -168,21 +202,21 @@ public static class ReadSetValidator
                 // Stat first (one statx in its folder): an unchanged stamp with a cached hash needs no read at all.
                 var error = parents.TryStat(path, out var st);
                 if (error != 0) return Gone(error);
-                var different = CompareMetadata(observation.Metadata, ObservationHashing.Metadata(st.stx_mode, st.stx_size, null));
+                var different = Compare(observation.Metadata, ObservationHashing.Metadata(st.stx_mode, st.stx_size, null));
                 if (different is not null) return different;
                 var stamp = FileStamp.Of(in st);
                 Span<byte> cached = stackalloc byte[ContentHashBytes];
-                if (cache is not null && cache.TryGet(observation.Path, stamp, cached)) return ReadSetCodec.IsLowerHexOf(observation.Hash, cached) ? null : "its content changed";
+                if (cache is not null && cache.TryGet(observation.Path, stamp, cached)) return ReadSetCodec.IsLowerHexOf(observation.Hash, cached) ? null : Because(MismatchKind.ContentChanged);
                 error = root.TryOpen(path, O_RDONLY, out var fd);
                 if (error != 0) return Gone(error);
                 using (fd)
                 {
                     if (FStat(fd, out st) != 0) return Gone(Io.LastErrno);
-                    different = CompareMetadata(observation.Metadata, ObservationHashing.Metadata(st.stx_mode, st.stx_size, null));
+                    different = Compare(observation.Metadata, ObservationHashing.Metadata(st.stx_mode, st.stx_size, null));
                     if (different is not null) return different;
                     var hash = ObservationHashing.ContentHash(fd);
                     if (cache is not null && ReadSetCodec.TryParseHash(hash, cached)) cache.Store(observation.Path, FileStamp.Of(in st), cached);
-                    return hash == observation.Hash ? null : "its content changed";
+                    return hash == observation.Hash ? null : Because(MismatchKind.ContentChanged);
                 }
             }
 
@@ -196,18 +230,18 @@ public static class ReadSetValidator
                     FileStamp.Of(in st) is var folder && folder.Device == device)
                 {
                     stamp = folder;
-                    if (cache!.TryGet(ListingKey(observation.Path), folder, known)) return ReadSetCodec.IsLowerHexOf(observation.Hash, known) ? null : ListingChanged;
+                    if (cache!.TryGet(ListingKey(observation.Path), folder, known)) return ReadSetCodec.IsLowerHexOf(observation.Hash, known) ? null : Because(MismatchKind.ListingChanged);
                 }
 
                 var error = root.TryReadDirectory(path, out var entries);
                 if (error != 0) return Gone(error);
                 var hash = ObservationHashing.ListingHash(entries);
                 if (stamp is { } seen && ReadSetCodec.TryParseHash(hash, known)) cache!.Store(ListingKey(observation.Path), seen, known);
-                return hash == observation.Hash ? null : ListingChanged;
+                return hash == observation.Hash ? null : Because(MismatchKind.ListingChanged);
             }
 
             default:
-                return $"unknown observation kind {observation.Kind}";
+                return Because(MismatchKind.Unreadable, $"unknown observation kind {observation.Kind}");
         }
     }
 
@@ -230,20 +264,16 @@ public static class ReadSetValidator
 
     private const int ContentHashBytes = 32;
 
-    private const string ListingChanged = "its entries changed (a name was added, removed or changed type)";
-
     /// <summary>Where a listing is remembered: no file's observed path ends with '/'.</summary>
     private static string ListingKey(string observedPath) => observedPath + "/";
 
-    private static string Gone(int error) => error == Errno.ENOENT ? "it no longer exists" : $"cannot be read now: {Io.Describe(error)}";
-
-    private static string? CompareMetadata(FileMetadata? then, FileMetadata now)
+    private static (MismatchKind Kind, string Detail)? CompareMetadata(FileMetadata? then, FileMetadata now)
     {
         if (then is null || then == now) return null;
-        if (then.Type != now.Type) return $"it was a {Name(then.Type)} and is now a {Name(now.Type)}";
-        if (then.Permissions != now.Permissions) return $"its permissions changed from {Convert.ToString(then.Permissions, 8)} to {Convert.ToString(now.Permissions, 8)}";
-        if (then.Size != now.Size) return $"its size changed from {then.Size} to {now.Size} bytes";
-        return $"its link target changed from '{then.LinkTarget}' to '{now.LinkTarget}'";
+        if (then.Type != now.Type) return (MismatchKind.TypeChanged, $"{Name(then.Type)} -> {Name(now.Type)}");
+        if (then.Permissions != now.Permissions) return (MismatchKind.PermissionsChanged, $"{Convert.ToString(then.Permissions, 8)} -> {Convert.ToString(now.Permissions, 8)}");
+        if (then.Size != now.Size) return (MismatchKind.SizeChanged, $"{then.Size} -> {now.Size}");
+        return (MismatchKind.LinkTargetChanged, $"'{then.LinkTarget}' -> '{now.LinkTarget}'");
     }
 
     private static string Name(EntryType type) => type switch
