@@ -43,7 +43,7 @@ internal sealed class BusyboxRecipe : ImageRecipe
         Staging.WriteFile(root, "etc/hostname", "layer\n");
         if (inputs.AgentBinary is not null)
         {
-            Staging.AddAgent(root, inputs.AgentBinary, withLibraries: true);
+            Staging.AddAgent(root, inputs.AgentBinary, AgentLibraries.System);
         }
         else
         {

@@ -27,7 +27,7 @@ internal sealed class DebootstrapRecipe : ImageRecipe
     public override string Name { get; }
 
     public override string RecipeText =>
-        $"layer.image.debootstrap.v1 variant=minbase suite={_suite} mirror={_mirror()} include={string.Join(',', Packages)}";
+        $"layer.image.debootstrap.v2 variant=minbase suite={_suite} mirror={_mirror()} include={string.Join(',', Packages)}";
 
     public override string DiskSize => "16G";
 
@@ -128,7 +128,7 @@ internal sealed class DebootstrapRecipe : ImageRecipe
         }
 
         Staging.WriteFile(root, "etc/hostname", "layer\n");
-        if (inputs.AgentBinary is not null) Staging.AddAgent(root, inputs.AgentBinary, withLibraries: false);
+        if (inputs.AgentBinary is not null) Staging.AddAgent(root, inputs.AgentBinary, AgentLibraries.Private);
         else Directory.CreateDirectory(Path.Combine(root, Staging.SharePath));
     }
 
