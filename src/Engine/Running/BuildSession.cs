@@ -57,6 +57,11 @@ internal sealed class BuildSession : IDisposable
 
     public ICacheStore Store => _store.GetAwaiter().GetResult();
 
+    /// <summary>One run of a step per key at a time, across this cache's builds.</summary>
+    public StepClaims Claims => _claims ??= StepClaims.In(Cache);
+
+    private StepClaims? _claims;
+
     public StatHashCache Hashes => _hashes.GetAwaiter().GetResult();
 
     public ImageStore Images { get; }

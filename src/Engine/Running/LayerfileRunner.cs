@@ -27,7 +27,28 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
     /// <summary>What held in this Layerfile's lookups: the next step's lookup skips re-checking it.</summary>
     private readonly HeldObservations _held = new();
 
+    /// <summary>The claim (<see cref="StepClaims"/>) on the key of the unit this build is about to run or runs: from the lookup that missed until its entry is recorded.</summary>
+    private IDisposable? _claim;
+
+    private void Release()
+    {
+        _claim?.Dispose();
+        _claim = null;
+    }
+
     public async Task<(LayerfileReport Report, BuildBase? Final)> RunAsync(Plan plan, BuildBase start, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RunClaimingAsync(plan, start, cancellationToken);
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
+    private async Task<(LayerfileReport Report, BuildBase? Final)> RunClaimingAsync(Plan plan, BuildBase start, CancellationToken cancellationToken)
     {
         var report = new LayerfileReport { Path = plan.Layerfile };
         var reports = plan.Units.Select(u => u.Steps.Select(s => new StepReport { Line = s.Line, Instruction = s.Instruction.Canonical }).ToList()).ToList();
@@ -60,6 +81,19 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
             var key = StepKey.Of(parent, unit.Canonical, unit.Environment.KeyMaterial());
             var clock = Stopwatch.StartNew();
             var (hit, hitReads, reason) = session.Options.NoCache ? (null, null, Reasons.NoCache) : Lookup(key, parent, plan.Layerfile, unit);
+            if (hit is null && !session.Options.NoCache)
+            {
+                // Another build may be running this very unit (same key): wait for it rather than run it twice.
+                _claim = session.Claims.TryClaim(key.Hex);
+                if (_claim is null)
+                {
+                    session.Observer.Info($"{plan.Layerfile}:{unit.Line}: another layer build is running this step; waiting for its result");
+                    _claim = await session.Claims.ClaimAsync(key.Hex, cancellationToken);
+                    (hit, hitReads, reason) = Lookup(key, parent, plan.Layerfile, unit);
+                    if (hit is not null) Release();
+                }
+            }
+
             if (hit is null)
             {
                 missReason = reason;
@@ -142,6 +176,9 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
             var unit = plan.Units[i];
             var key = StepKey.Of(parent, unit.Canonical, unit.Environment.KeyMaterial());
             var reason = i == first ? missReason : Reasons.ParentRan;
+            // Uncontended after the first unit (its parent is this run's new layer), but another build may
+            // already wait on the claim of the first: it gets our entry when we release.
+            if (_claim is null && !session.Options.NoCache) _claim = session.Claims.TryClaim(key.Hex) ?? await session.Claims.ClaimAsync(key.Hex, cancellationToken);
             var clock = Stopwatch.StartNew();
             foreach (var step in reports[i])
             {
@@ -222,6 +259,8 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
                     LastUsed = DateTime.UtcNow,
                 });
             }
+
+            Release();
 
             foreach (var step in reports[i])
             {
