@@ -6,7 +6,7 @@ namespace Layer.Engine.Cache;
 /// <summary>
 /// The step cache in one LiteDB file. Every operation opens it under a system-wide lock (<see cref="LockedFileEngine"/>),
 /// so two <c>layer run</c>s on one cache both read and write safely. Each write is one
-/// LiteDB transaction (journaled), so a crash leaves the previous state or the new one, never half.
+/// LiteDB transaction (journaled), so a crash or a full disk leaves the previous state or the new one, never half.
 /// A damaged file is moved aside and replaced by an empty one, whichever operation finds it (<see cref="IndexDamage"/>).
 /// Documents are mapped by hand with a private mapper, never <c>BsonMapper.Global</c>.
 /// </summary>
@@ -25,6 +25,7 @@ public sealed class LiteDbCacheStore : ICacheStore
 
     /// <summary>Opens (or creates) the index file at <paramref name="path"/>.</summary>
     /// <param name="damaged">Hears the one line that says a damaged file was moved aside; by default, standard error.</param>
+    /// <exception cref="CacheFullException">(From any operation) the disk under the file is full.</exception>
     public static LiteDbCacheStore Open(string path, Action<string>? damaged = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);

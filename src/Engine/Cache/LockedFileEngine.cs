@@ -13,7 +13,7 @@ namespace Layer.Engine.Cache;
 /// Every operation, whoever calls it and when, meets damage the same way (<see cref="IndexDamage"/>): under
 /// the same hold of the lock, the file is moved aside, <paramref name="damaged"/> hears one line, and the
 /// operation runs again on a fresh file. A query reads all its results under the lock, so none comes from a
-/// file found damaged later in the same query.
+/// file found damaged later in the same query. A full disk becomes <see cref="CacheFullException"/>.
 /// </para>
 /// <para>A run of an older `layer` (shared mode) on the same cache at the same time is not excluded.</para>
 /// Explicit transactions are not offered: each operation is its own transaction, as the store uses them.
@@ -26,15 +26,22 @@ internal sealed class LockedFileEngine(EngineSettings settings, string storeColl
 
     private T Locked<T>(Func<LiteEngine, T> operation)
     {
-        using var held = Acquire();
         try
         {
-            return Run(operation);
+            using var held = Acquire();
+            try
+            {
+                return Run(operation);
+            }
+            catch (Exception e) when (IndexDamage.Is(e))
+            {
+                damaged(IndexDamage.MoveAside(settings.Filename));
+                return Run(operation);
+            }
         }
-        catch (Exception e) when (IndexDamage.Is(e))
+        catch (IOException e) when (e is not CacheFullException && CacheFullException.IsDiskFull(e))
         {
-            damaged(IndexDamage.MoveAside(settings.Filename));
-            return Run(operation);
+            throw new CacheFullException(Path.GetDirectoryName(Path.GetFullPath(settings.Filename))!, e);
         }
     }
 
@@ -42,13 +49,23 @@ internal sealed class LockedFileEngine(EngineSettings settings, string storeColl
     private T Run<T>(Func<LiteEngine, T> operation)
     {
         var created = IndexDamage.CheckBeforeOpening(settings.Filename);
-        using var engine = IndexDamage.Open(settings);
-        if (created || IsBare(engine))
+        try
         {
-            foreach (var field in indexes) engine.EnsureIndex(storeCollection, field, BsonExpression.Create(field), unique: false);
-        }
+            using var engine = IndexDamage.Open(settings);
+            if (created || IsBare(engine))
+            {
+                foreach (var field in indexes) engine.EnsureIndex(storeCollection, field, BsonExpression.Create(field), unique: false);
+            }
 
-        return operation(engine);
+            return operation(engine);
+        }
+        catch (IOException e) when (created && CacheFullException.IsDiskFull(e))
+        {
+            // A new file the disk could not hold has nothing in it; left half written, the next open would call it damaged.
+            File.Delete(settings.Filename);
+            File.Delete(IndexDamage.JournalOf(settings.Filename));
+            throw;
+        }
     }
 
     /// <summary>
