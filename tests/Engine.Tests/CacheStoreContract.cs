@@ -127,20 +127,19 @@ public sealed class LiteDbFileCacheStoreTests : CacheStoreContract
     }
 
     [Fact]
-    public void An_open_reader_holds_the_index_and_a_writer_waits_for_it()
+    public void A_query_reads_its_results_whole_under_the_lock_so_a_write_neither_waits_for_nor_shows_in_it()
     {
         var folder = Directory.CreateTempSubdirectory("layer-cache-");
         var path = Path.Combine(folder.FullName, "index.db");
-        using (var db = new LiteDB.LiteDatabase(new LockedFileEngine(new LiteDB.Engine.EngineSettings { Filename = path }), new LiteDB.BsonMapper()))
+        var engine = new LockedFileEngine(new LiteDB.Engine.EngineSettings { Filename = path }, "steps", ["key"], _ => Assert.Fail("an intact index was taken for damaged"));
+        using (var db = new LiteDB.LiteDatabase(engine, new LiteDB.BsonMapper()))
         {
             var steps = db.GetCollection("steps");
             steps.Insert(new LiteDB.BsonDocument { ["_id"] = "a" });
-            var reading = steps.FindAll().GetEnumerator();
-            Assert.True(reading.MoveNext());   // the reader is open: the file is locked until it is disposed
-            var write = Task.Run(() => steps.Insert(new LiteDB.BsonDocument { ["_id"] = "b" }));
-            Assert.False(write.Wait(TimeSpan.FromMilliseconds(300)));
-            reading.Dispose();
-            Assert.True(write.Wait(TimeSpan.FromSeconds(30)));
+            using var reading = steps.FindAll().GetEnumerator();
+            Assert.True(reading.MoveNext());
+            Assert.True(Task.Run(() => steps.Insert(new LiteDB.BsonDocument { ["_id"] = "b" })).Wait(TimeSpan.FromSeconds(30)));
+            Assert.False(reading.MoveNext());
             Assert.Equal(2, steps.Count());
         }
 

@@ -70,8 +70,8 @@ internal static class CacheCommand
         if (disks.Count == 0) return;
         Console.WriteLine();
         Console.WriteLine($"{"last used",-19}  {"size",10}  CACHE disk of");
-        foreach (var d in disks) Console.WriteLine($"{d.LastUsedUtc.ToLocalTime():yyyy-MM-dd HH:mm:ss}  {Size(d.Bytes),10}  {d.Owner}");
-        Console.WriteLine($"{disks.Count} CACHE disks (each up to {Size(CacheDisks.Capacity)}) in {new CacheDisks(cache).Folder}");
+        foreach (var d in disks) Console.WriteLine($"{d.LastUsedUtc.ToLocalTime():yyyy-MM-dd HH:mm:ss}  {ByteSize.Format(d.Bytes),10}  {d.Owner}");
+        Console.WriteLine($"{disks.Count} CACHE disks (each up to {ByteSize.Format(CacheDisks.Capacity)}) in {new CacheDisks(cache).Folder}");
     }
 
     private static int Usage()
@@ -87,8 +87,8 @@ internal static class CacheCommand
             ($"CACHE disks ({disks.Count})", disks.Sum(d => d.Bytes)),
             ("index", File.Exists(LiteDbCacheStore.PathIn(cache)) ? new FileInfo(LiteDbCacheStore.PathIn(cache)).Length : 0),
         };
-        foreach (var (name, bytes) in rows) Console.WriteLine($"{Size(bytes),10}  {name}");
-        Console.WriteLine($"{Size(rows.Sum(r => r.Bytes)),10}  total in {cache.Root}");
+        foreach (var (name, bytes) in rows) Console.WriteLine($"{ByteSize.Format(bytes),10}  {name}");
+        Console.WriteLine($"{ByteSize.Format(rows.Sum(r => r.Bytes)),10}  total in {cache.Root}");
         return 0;
     }
 
@@ -125,11 +125,11 @@ internal static class CacheCommand
         store.Remove(plan.RemovedEntries.Select(e => e.Id));
         foreach (var layer in plan.DeletedLayers) LayerCatalog.Delete(cache, layer.Id);
         var images = PruneImages(cache);
-        Console.WriteLine($"removed {plan.RemovedEntries.Count} cached steps, {plan.DeletedLayers.Count} layers ({Size(plan.FreedBytes)}) " +
-                          $"and {images.Count} old base images ({Size(images.Sum(i => i.Bytes))}); {Size(plan.KeptBytes)} of layers kept");
-        Console.WriteLine($"removed {removedDisks.Count} CACHE disks ({Size(removedDisks.Sum(d => d.Bytes))}); {Size(diskPlan.KeptBytes)} of CACHE disks kept");
+        Console.WriteLine($"removed {plan.RemovedEntries.Count} cached steps, {plan.DeletedLayers.Count} layers ({ByteSize.Format(plan.FreedBytes)}) " +
+                          $"and {images.Count} old base images ({ByteSize.Format(images.Sum(i => i.Bytes))}); {ByteSize.Format(plan.KeptBytes)} of layers kept");
+        Console.WriteLine($"removed {removedDisks.Count} CACHE disks ({ByteSize.Format(removedDisks.Sum(d => d.Bytes))}); {ByteSize.Format(diskPlan.KeptBytes)} of CACHE disks kept");
         var stamps = StatHashCache.PruneGone(Path.Combine(cache.Root, "stathash"));
-        Console.WriteLine($"removed {stamps.Count} file-stamp caches of folders that are gone ({Size(stamps.Bytes)})");
+        Console.WriteLine($"removed {stamps.Count} file-stamp caches of folders that are gone ({ByteSize.Format(stamps.Bytes)})");
         return 0;
     }
 
@@ -162,12 +162,4 @@ internal static class CacheCommand
         var number = factor == 1 ? text : text[..^1];
         return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0 ? (long)(value * factor) : null;
     }
-
-    private static string Size(long bytes) => bytes switch
-    {
-        >= 1L << 30 => $"{bytes / (double)(1L << 30):0.0} GiB",
-        >= 1L << 20 => $"{bytes / (double)(1L << 20):0.0} MiB",
-        >= 1L << 10 => $"{bytes / 1024.0:0.0} KiB",
-        _ => $"{bytes} B",
-    };
 }

@@ -6,42 +6,46 @@ namespace Layer.Engine.Cache;
 /// <summary>
 /// The step cache in one LiteDB file. Every operation opens it under a system-wide lock (<see cref="LockedFileEngine"/>),
 /// so two <c>layer run</c>s on one cache both read and write safely. Each write is one
-/// LiteDB transaction (journaled), so a crash leaves the previous state or the new one, never half.
+/// LiteDB transaction (journaled), so a crash or a full disk leaves the previous state or the new one, never half.
+/// A damaged file is moved aside and replaced by an empty one, whichever operation finds it (<see cref="IndexDamage"/>).
 /// Documents are mapped by hand with a private mapper, never <c>BsonMapper.Global</c>.
 /// </summary>
 public sealed class LiteDbCacheStore : ICacheStore
 {
     private const string Steps = "steps";
+    private static readonly string[] Indexed = ["key", "parent"];
     private readonly LiteDatabase _db;
     private readonly ILiteCollection<BsonDocument> _steps;
 
-    private LiteDbCacheStore(LiteDatabase db, bool created)
+    private LiteDbCacheStore(LiteDatabase db)
     {
         _db = db;
         _steps = db.GetCollection(Steps);
-        // Each call is an operation (take the lock, open the file): only a new index needs them.
-        if (!created) return;
-        _steps.EnsureIndex("key");
-        _steps.EnsureIndex("parent");
     }
 
     /// <summary>Opens (or creates) the index file at <paramref name="path"/>.</summary>
-    public static LiteDbCacheStore Open(string path)
+    /// <param name="damaged">Hears the one line that says a damaged file was moved aside; by default, standard error.</param>
+    /// <exception cref="CacheFullException">(From any operation) the disk under the file is full.</exception>
+    public static LiteDbCacheStore Open(string path, Action<string>? damaged = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        // A file left empty by a crash before its first write is as new as a missing one.
-        var created = !File.Exists(path) || new FileInfo(path).Length == 0;
-        return new LiteDbCacheStore(new LiteDatabase(new LockedFileEngine(new EngineSettings { Filename = path, Upgrade = true }), new BsonMapper()), created);
+        var engine = new LockedFileEngine(new EngineSettings { Filename = path, Upgrade = true }, Steps, Indexed, damaged ?? (line => Console.Error.WriteLine("layer: " + line)));
+        return new LiteDbCacheStore(new LiteDatabase(engine, new BsonMapper()));
     }
 
     /// <summary>Where a cache folder keeps its index.</summary>
     public static string PathIn(Vm.Host.CacheDirectory cache) => Path.Combine(cache.Root, "index.db");
 
     /// <summary>Opens (or creates) the index of a cache folder.</summary>
-    public static LiteDbCacheStore OpenIn(Vm.Host.CacheDirectory cache) => Open(PathIn(cache));
+    public static LiteDbCacheStore OpenIn(Vm.Host.CacheDirectory cache, Action<string>? damaged = null) => Open(PathIn(cache), damaged);
 
     /// <summary>A store on a stream (tests).</summary>
-    internal static LiteDbCacheStore Open(Stream stream) => new(new LiteDatabase(stream, new BsonMapper()), created: true);
+    internal static LiteDbCacheStore Open(Stream stream)
+    {
+        var store = new LiteDbCacheStore(new LiteDatabase(stream, new BsonMapper()));
+        foreach (var field in Indexed) store._steps.EnsureIndex(field);
+        return store;
+    }
 
     // With the value as a parameter, LiteDB parses and compiles each query's text once per process and
     // takes it from its cache after (Query.EQ writes the value into the text: a new parse every lookup).
@@ -67,8 +71,13 @@ public sealed class LiteDbCacheStore : ICacheStore
 
     public IReadOnlyList<CacheEntry> All() => _steps.FindAll().Where(IsCurrent).Select(FromDocument).OrderBy(e => e.Created).ToList();
 
-    /// <summary>Entries written before the read set became binary are never hits; pruning drops their layers.</summary>
-    private static bool IsCurrent(BsonDocument d) => d["readset"].IsBinary;
+    /// <summary>
+    /// Documents of another shape are never hits (pruning drops their layers): entries written before the read
+    /// set became binary, and garbage that happened to read as a document.
+    /// </summary>
+    private static bool IsCurrent(BsonDocument d) =>
+        d["readset"].IsBinary && d["_id"].IsString && d["key"].IsString && d["parent"].IsString && d["inputs"].IsString && d["layer"].IsString &&
+        d["instruction"].IsString && d["layerfile"].IsString && d["line"].IsInt32 && d["seconds"].IsDouble && d["created"].IsDateTime && d["lastUsed"].IsDateTime;
 
     public void Remove(IEnumerable<string> ids)
     {

@@ -9,37 +9,90 @@ namespace Layer.Engine.Cache;
 /// shared mode does with a named mutex). That mutex's name is a SHA-1 of the path, and SHA-1 in .NET on
 /// Linux is OpenSSL: loading it was 2 ms of every no-change `layer run`, which no other part needs. An
 /// flock also ends with its holder, however the process dies.
+/// <para>
+/// Every operation, whoever calls it and when, meets damage the same way (<see cref="IndexDamage"/>): under
+/// the same hold of the lock, the file is moved aside, <paramref name="damaged"/> hears one line, and the
+/// operation runs again on a fresh file. A query reads all its results under the lock, so none comes from a
+/// file found damaged later in the same query. A full disk becomes <see cref="CacheFullException"/>.
+/// </para>
 /// <para>A run of an older `layer` (shared mode) on the same cache at the same time is not excluded.</para>
 /// Explicit transactions are not offered: each operation is its own transaction, as the store uses them.
 /// </summary>
-internal sealed class LockedFileEngine(EngineSettings settings) : ILiteEngine
+/// <param name="storeCollection">The collection every index made by the store has; a file without it is damaged.</param>
+/// <param name="indexes">Fields of <paramref name="storeCollection"/> indexed in a new file.</param>
+internal sealed class LockedFileEngine(EngineSettings settings, string storeCollection, IReadOnlyList<string> indexes, Action<string> damaged) : ILiteEngine
 {
     private readonly string _lockPath = settings.Filename + ".lock";
 
     private T Locked<T>(Func<LiteEngine, T> operation)
     {
-        using var held = Acquire();
-        using var engine = new LiteEngine(settings);
-        return operation(engine);
-    }
-
-    /// <summary>The reader keeps the file open and locked until it is disposed (the end of a Find's enumeration).</summary>
-    public IBsonDataReader Query(string collection, Query query)
-    {
-        var held = Acquire();
-        LiteEngine? engine = null;
         try
         {
-            engine = new LiteEngine(settings);
-            return new LockedReader(engine.Query(collection, query), engine, held);
+            using var held = Acquire();
+            try
+            {
+                return Run(operation);
+            }
+            catch (Exception e) when (IndexDamage.Is(e))
+            {
+                damaged(IndexDamage.MoveAside(settings.Filename));
+                return Run(operation);
+            }
         }
-        catch
+        catch (IOException e) when (e is not CacheFullException && CacheFullException.IsDiskFull(e))
         {
-            engine?.Dispose();
-            held.Dispose();
+            throw new CacheFullException(Path.GetDirectoryName(Path.GetFullPath(settings.Filename))!, e);
+        }
+    }
+
+    /// <summary>One operation on the file, opened for it; call holding the lock.</summary>
+    private T Run<T>(Func<LiteEngine, T> operation)
+    {
+        var created = IndexDamage.CheckBeforeOpening(settings.Filename);
+        try
+        {
+            using var engine = IndexDamage.Open(settings);
+            if (created || IsBare(engine))
+            {
+                foreach (var field in indexes) engine.EnsureIndex(storeCollection, field, BsonExpression.Create(field), unique: false);
+            }
+
+            return operation(engine);
+        }
+        catch (IOException e) when (created && CacheFullException.IsDiskFull(e))
+        {
+            // A new file the disk could not hold has nothing in it; left half written, the next open would call it damaged.
+            File.Delete(settings.Filename);
+            File.Delete(IndexDamage.JournalOf(settings.Filename));
             throw;
         }
     }
+
+    /// <summary>
+    /// Whether the file is only a header (a process stopped between creating it and its first write): nothing
+    /// was stored, it is made like a new one. A longer file without the collection is damaged.
+    /// </summary>
+    private bool IsBare(LiteEngine engine)
+    {
+        using (var names = engine.Query("$cols", new Query()))
+        {
+            while (names.Read())
+            {
+                if (names.Current["name"] == storeCollection) return false;
+            }
+        }
+
+        if (new FileInfo(settings.Filename).Length > IndexDamage.PageBytes) throw new DamagedIndexException($"it has no collection {storeCollection}");
+        return true;
+    }
+
+    public IBsonDataReader Query(string collection, Query query) => Locked(engine =>
+    {
+        using var reader = engine.Query(collection, query);
+        var values = new List<BsonValue>();
+        while (reader.Read()) values.Add(reader.Current);
+        return (IBsonDataReader)new ReadResults(values, reader.Collection);
+    });
 
     public int Insert(string collection, IEnumerable<BsonDocument> docs, BsonAutoId autoId) => Locked(e => e.Insert(collection, docs, autoId));
 
@@ -104,23 +157,23 @@ internal sealed class LockedFileEngine(EngineSettings settings) : ILiteEngine
 
     private static readonly TimeSpan LongestWait = TimeSpan.FromMinutes(1);
 
-    private sealed class LockedReader(IBsonDataReader reader, LiteEngine engine, FileStream held) : IBsonDataReader
+    /// <summary>A query's results, read whole while the file was open.</summary>
+    private sealed class ReadResults(List<BsonValue> values, string collection) : IBsonDataReader
     {
-        public BsonValue this[string field] => reader[field];
+        private int _at = -1;
 
-        public string Collection => reader.Collection;
+        public BsonValue this[string field] => Current.AsDocument[field] ?? BsonValue.Null;
 
-        public BsonValue Current => reader.Current;
+        public string Collection => collection;
 
-        public bool HasValues => reader.HasValues;
+        public BsonValue Current => _at >= 0 && _at < values.Count ? values[_at] : BsonValue.Null;
 
-        public bool Read() => reader.Read();
+        public bool HasValues => values.Count > 0;
+
+        public bool Read() => ++_at < values.Count;
 
         public void Dispose()
         {
-            reader.Dispose();
-            engine.Dispose();
-            held.Dispose();
         }
     }
 }

@@ -170,35 +170,50 @@ public sealed class StatHashCache : IContentHashCache
     }
 
     /// <summary>Writes the cache if it changed (temp file, then rename: readers never see half a file).</summary>
+    /// <exception cref="CacheFullException">The disk is full; the file saved before is left as it was.</exception>
     public void Save()
     {
         if (_path is null) return;
         lock (_lock)
         {
             if (!_dirty) return;
-            Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+            var folder = Path.GetDirectoryName(_path)!;
             var temporary = $"{_path}.{Environment.ProcessId}.tmp";
-            using (var writer = new BinaryWriter(File.Create(temporary), Encoding.UTF8))
+            try
             {
-                writer.Write(Magic);
-                writer.Write(_root);
-                var entries = Merged().ToList();
-                writer.Write(entries.Count);
-                foreach (var (path, entry) in entries)
-                {
-                    var s = entry.Stamp;
-                    writer.Write(path);
-                    writer.Write(s.Device);
-                    writer.Write(s.Inode);
-                    writer.Write(s.Size);
-                    writer.Write(s.MtimeNs);
-                    writer.Write(s.CtimeNs);
-                    writer.Write(entry.Hash);
-                }
+                Directory.CreateDirectory(folder);
+                Write(temporary);
+                File.Move(temporary, _path, overwrite: true);
+            }
+            catch (IOException e)
+            {
+                // Half a file is no use to anyone, and on a full disk it holds the space the next run needs.
+                if (File.Exists(temporary)) File.Delete(temporary);
+                if (CacheFullException.IsDiskFull(e)) throw new CacheFullException(folder, e);
+                throw;
             }
 
-            File.Move(temporary, _path, overwrite: true);
             _dirty = false;
+        }
+    }
+
+    private void Write(string path)
+    {
+        using var writer = new BinaryWriter(File.Create(path), Encoding.UTF8);
+        writer.Write(Magic);
+        writer.Write(_root);
+        var entries = Merged().ToList();
+        writer.Write(entries.Count);
+        foreach (var (name, entry) in entries)
+        {
+            var s = entry.Stamp;
+            writer.Write(name);
+            writer.Write(s.Device);
+            writer.Write(s.Inode);
+            writer.Write(s.Size);
+            writer.Write(s.MtimeNs);
+            writer.Write(s.CtimeNs);
+            writer.Write(entry.Hash);
         }
     }
 

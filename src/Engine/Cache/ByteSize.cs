@@ -1,0 +1,13 @@
+namespace Layer.Engine.Cache;
+
+/// <summary>Sizes as people read them (1024-based, one decimal).</summary>
+public static class ByteSize
+{
+    public static string Format(long bytes) => bytes switch
+    {
+        >= 1L << 30 => $"{bytes / (double)(1L << 30):0.0} GiB",
+        >= 1L << 20 => $"{bytes / (double)(1L << 20):0.0} MiB",
+        >= 1L << 10 => $"{bytes / 1024.0:0.0} KiB",
+        _ => $"{bytes} B",
+    };
+}
