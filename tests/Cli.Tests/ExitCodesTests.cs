@@ -39,6 +39,15 @@ public sealed class ExitCodesTests
     }
 
     [Fact]
+    public void A_full_cache_disk_says_it_once()
+    {
+        var full = new Layer.Engine.Cache.CacheFullException("/var/lib/layer", new IOException("No space left on device", 28));
+        var (code, message) = ExitCodes.Classify(full)!.Value;
+        Assert.Equal(ExitCodes.IoError, code);
+        Assert.Equal(full.Message, message);
+    }
+
+    [Fact]
     public void Anything_else_is_a_bug()
     {
         Assert.Null(ExitCodes.Classify(new NullReferenceException()));

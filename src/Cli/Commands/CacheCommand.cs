@@ -130,6 +130,11 @@ internal static class CacheCommand
         Console.WriteLine($"removed {removedDisks.Count} CACHE disks ({ByteSize.Format(removedDisks.Sum(d => d.Bytes))}); {ByteSize.Format(diskPlan.KeptBytes)} of CACHE disks kept");
         var stamps = StatHashCache.PruneGone(Path.Combine(cache.Root, "stathash"));
         Console.WriteLine($"removed {stamps.Count} file-stamp caches of folders that are gone ({ByteSize.Format(stamps.Bytes)})");
+        StepClaims.In(cache).RemoveIdle();
+        // Damaged indexes were moved aside for a look; what they referenced is gone from the new index anyway.
+        var damaged = Directory.GetFiles(cache.Root, "index.db.damaged-*");
+        foreach (var file in damaged) File.Delete(file);
+        if (damaged.Length > 0) Console.WriteLine($"removed {damaged.Length} damaged index copies (index.db.damaged-*)");
         return 0;
     }
 

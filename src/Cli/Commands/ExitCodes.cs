@@ -61,6 +61,7 @@ internal static class ExitCodes
         HostSetupException or ImageBuildException or FuseMountException or LibvirtException or GuestFailedException
             or HostCommandException or PortForwardException => (Unavailable, e.Message),
         AgentException => (Unavailable, $"the guest agent failed: {e.Message}"),
+        Engine.Cache.CacheFullException => (IoError, e.Message),
         IOException { HResult: NoSpace } => (IoError, $"{e.Message.TrimEnd('.')}: the disk is full; free space (layer cache prune --keep-size 10G drops least recently used steps) and run again"),
         IOException => (IoError, e.Message),
         UnauthorizedAccessException => (NoPermission, $"{e.Message} (layer needs root for libvirt and FUSE: run it with sudo)"),

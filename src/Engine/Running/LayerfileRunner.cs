@@ -239,28 +239,42 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
 
             var readSet = clones is null ? mirror.Tracker.EndEpoch() : clones.EndEpoch(mirror.Tracker.EndEpoch());
             var layer = await machine.SnapshotAsync(cancellationToken);
+            // The next unit's claim is taken before this one's is let go: a build waiting on this key wakes
+            // to find our entry, looks the next key up and must then find it claimed, not free to run twice.
+            var next = i + 1 < plan.Units.Count && !session.Options.NoCache
+                ? session.Claims.TryClaim(StepKey.Of(layer, plan.Units[i + 1].Canonical, plan.Units[i + 1].Environment.KeyMaterial()).Hex)
+                : null;
             var seconds = clock.Elapsed.TotalSeconds;
             var readPaths = ReadPaths(readSet);
-            if (readSet.IsStable)
+            try
             {
-                session.Store.Add(new CacheEntry
+                if (readSet.IsStable)
                 {
-                    Id = Guid.NewGuid().ToString("N"),
-                    Key = key.Hex,
-                    Parent = parent,
-                    Inputs = Reasons.Inputs(unit),
-                    LayerId = layer,
-                    ReadSet = ReadSetCodec.Encode(readSet),
-                    Instruction = string.Join("\n", unit.Steps.Select(s => s.Instruction.Canonical)),
-                    Layerfile = plan.Layerfile,
-                    Line = unit.Line,
-                    Seconds = seconds,
-                    Created = DateTime.UtcNow,
-                    LastUsed = DateTime.UtcNow,
-                });
+                    session.Store.Add(new CacheEntry
+                    {
+                        Id = Guid.NewGuid().ToString("N"),
+                        Key = key.Hex,
+                        Parent = parent,
+                        Inputs = Reasons.Inputs(unit),
+                        LayerId = layer,
+                        ReadSet = ReadSetCodec.Encode(readSet),
+                        Instruction = string.Join("\n", unit.Steps.Select(s => s.Instruction.Canonical)),
+                        Layerfile = plan.Layerfile,
+                        Line = unit.Line,
+                        Seconds = seconds,
+                        Created = DateTime.UtcNow,
+                        LastUsed = DateTime.UtcNow,
+                    });
+                }
+            }
+            catch
+            {
+                next?.Dispose();
+                throw;
             }
 
             Release();
+            _claim = next;
 
             foreach (var step in reports[i])
             {
