@@ -162,13 +162,30 @@ public static class Builder
         var path = Path.Combine(root, node.Path);
         try
         {
-            return Planner.Make(node.Parse.Layerfile with { Path = path }, root, inherited, buildEnv);
+            var plan = Planner.Make(node.Parse.Layerfile with { Path = path }, root, inherited, buildEnv);
+            // Asking for more than the host has would start a guest the host kills later, or not at all.
+            if (plan.MemoryMiB is { } memory && Preflight.HostMemoryMiB() is { } host && memory > host &&
+                node.Parse.Layerfile.Instructions.OfType<MemoryInstruction>().FirstOrDefault() is { } line)
+            {
+                throw PlanException.At(line.Amount.Span, $"MEMORY asks for {memory} MiB and this host has {host} MiB in all");
+            }
+
+            return plan;
         }
         catch (PlanException e)
         {
             throw new BuildException(Format(e.Diagnostic with { Span = e.Diagnostic.Span with { File = node.Path } }, path));
         }
     }
+
+    /// <summary>Why a FROM cannot be built from (a name that is no vm/ image we make), or null.</summary>
+    internal static string? BaseProblem(FromTarget target) => target.Kind switch
+    {
+        FromTargetKind.ImageName => $"FROM {target.Argument.Value} cannot be built here (only vm/ images, Layerfiles of this repository and github/OWNER/REPO/path@commit); " +
+                                    $"did you mean vm/{target.Argument.Value}? Known images: {string.Join(", ", ImageStore.KnownNames)}",
+        FromTargetKind.BaseImage when !ImageStore.KnownNames.Contains(ImageName(target)) => $"unknown base image {ImageName(target)}; known: {string.Join(", ", ImageStore.KnownNames)}",
+        _ => null,
+    };
 
     /// <summary>
     /// `--all DIR`: the Layerfiles under DIR and every Layerfile they need (FROM, WAIT), in build order.
@@ -241,12 +258,9 @@ public static class Builder
     internal static BuildBase BaseImage(BuildSession session, Plan plan, LayerfileNode node)
     {
         var target = plan.From;
-        var from = node.Parse.Layerfile.From!;
-        if (target.Kind != FromTargetKind.BaseImage)
+        if (BaseProblem(target) is { } problem)
         {
-            var hint = target.Kind == FromTargetKind.ImageName ? $"; did you mean vm/{target.Argument.Value}? Known images: {string.Join(", ", ImageStore.KnownNames)}" : "";
-            throw new BuildException(Format(new Diagnostic(Severity.Error, from.Span with { File = node.Path },
-                $"FROM {target.Argument.Value} cannot be built here (only vm/ images, Layerfiles of this repository and github/OWNER/REPO/path@commit){hint}", []), Path.Combine(session.RepositoryRoot, node.Path)));
+            throw new BuildException(Format(new Diagnostic(Severity.Error, target.Argument.Span with { File = node.Path }, problem, []), Path.Combine(session.RepositoryRoot, node.Path)));
         }
 
         var name = ImageName(target);
