@@ -1,5 +1,6 @@
 using System.Text;
 using Layer.Engine.Planning;
+using Layer.Fs.Host;
 using Layer.Engine.Reporting;
 using Layer.Vm.Agent;
 using Layer.Vm.Machines;
@@ -10,7 +11,9 @@ namespace Layer.Engine.Artifacts;
 /// Copies a Layerfile's ARTIFACT paths out of a running guest: each path is packed by the guest's own
 /// <c>tar</c> (so a folder is one request, links stay links) and streamed through the agent into a host
 /// temp file, then unpacked by <see cref="ConfinedExtraction"/> at the same path under the Layerfile's
-/// artifact folder: guest <c>/app/dist</c> lands in <c>FOLDER/app/dist</c>. A path missing in the guest is
+/// artifact folder: guest <c>/app/dist</c> lands in <c>FOLDER/app/dist</c>. The folder is made from the
+/// artifacts base without following links (<see cref="ConfinedFolder.Open"/>): another Layerfile's artifacts
+/// may hold its path (<c>web/sub</c> lies in <c>web</c>'s folder). A path missing in the guest is
 /// reported <c>missing</c>, not an error: the build's result stays the steps' result.
 /// </summary>
 internal static class ArtifactCollector
@@ -33,70 +36,82 @@ internal static class ArtifactCollector
         return name + suffix;
     }
 
-    public static async Task<List<ArtifactReport>> CollectAsync(Machine machine, IReadOnlyList<PlannedArtifact> artifacts, string folder,
-        Action<string> info, CancellationToken cancellationToken)
+    /// <param name="artifactsBase">The artifacts folder (<c>--artifacts</c>); taken as it is.</param>
+    /// <param name="folderName">The Layerfile's folder in it (<see cref="FolderName"/>).</param>
+    public static async Task<List<ArtifactReport>> CollectAsync(Machine machine, IReadOnlyList<PlannedArtifact> artifacts, string artifactsBase,
+        string folderName, Action<string> info, CancellationToken cancellationToken)
     {
         var reports = new List<ArtifactReport>();
-        foreach (var artifact in artifacts)
+        var folder = Path.Combine(artifactsBase, folderName);
+        ConfinedFolder? confined = null;
+        try
         {
-            var slash = artifact.GuestPath.LastIndexOf('/');
-            var parent = artifact.GuestPath[..Math.Max(slash, 1)];
-            var name = artifact.GuestPath[(slash + 1)..];
-            var into = parent.TrimStart('/');
-            var report = new ArtifactReport
+            foreach (var artifact in artifacts)
             {
-                Line = artifact.Line,
-                Guest = artifact.GuestPath,
-                Host = Path.GetFullPath(Path.Combine(folder, into, name)),
-                Public = artifact.Public,
-            };
-            reports.Add(report);
-            var temporary = Path.Combine(Path.GetTempPath(), $"layer-artifact-{Guid.NewGuid():N}.tar");
-            try
-            {
-                var errors = new StringBuilder();
-                RunResult result;
-                await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+                var slash = artifact.GuestPath.LastIndexOf('/');
+                var parent = artifact.GuestPath[..Math.Max(slash, 1)];
+                var name = artifact.GuestPath[(slash + 1)..];
+                var into = parent.TrimStart('/');
+                var report = new ArtifactReport
                 {
-                    var quoted = Running.StepExecutor.ShellQuote(artifact.GuestPath);
-                    var script = $"[ -e {quoted} ] || [ -L {quoted} ] || exit {Missing}\n" +
-                                 $"cd {Running.StepExecutor.ShellQuote(parent)} && exec tar -cf - {Running.StepExecutor.ShellQuote("./" + name)}";
-                    result = await machine.RunAsync(RunSpec.ShellCommand(script), bytes => file.Write(bytes.Span),
-                        bytes => errors.Append(Encoding.UTF8.GetString(bytes.Span)), cancellationToken);
-                }
-
-                if (result.ExitCode == Missing)
+                    Line = artifact.Line,
+                    Guest = artifact.GuestPath,
+                    Host = Path.GetFullPath(Path.Combine(folder, into, name)),
+                    Public = artifact.Public,
+                };
+                reports.Add(report);
+                var temporary = Path.Combine(Path.GetTempPath(), $"layer-artifact-{Guid.NewGuid():N}.tar");
+                try
                 {
-                    report.Status = "missing";
-                    info($"ARTIFACT {artifact.GuestPath} (line {artifact.Line}): not in the guest");
-                    continue;
-                }
+                    var errors = new StringBuilder();
+                    RunResult result;
+                    await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+                    {
+                        var quoted = Running.StepExecutor.ShellQuote(artifact.GuestPath);
+                        var script = $"[ -e {quoted} ] || [ -L {quoted} ] || exit {Missing}\n" +
+                                     $"cd {Running.StepExecutor.ShellQuote(parent)} && exec tar -cf - {Running.StepExecutor.ShellQuote("./" + name)}";
+                        result = await machine.RunAsync(RunSpec.ShellCommand(script), bytes => file.Write(bytes.Span),
+                            bytes => errors.Append(Encoding.UTF8.GetString(bytes.Span)), cancellationToken);
+                    }
 
-                if (!result.Succeeded || result.OutputTruncated)
+                    if (result.ExitCode == Missing)
+                    {
+                        report.Status = "missing";
+                        info($"ARTIFACT {artifact.GuestPath} (line {artifact.Line}): not in the guest");
+                        continue;
+                    }
+
+                    if (!result.Succeeded || result.OutputTruncated)
+                    {
+                        report.Notes.Add($"tar in the guest failed (exit code {result.ExitCode}): {errors.ToString().Trim()}");
+                        info($"ARTIFACT {artifact.GuestPath} (line {artifact.Line}): could not be packed in the guest: {errors.ToString().Trim()}");
+                        continue;
+                    }
+
+                    await using var archive = File.OpenRead(temporary);
+                    confined ??= ConfinedFolder.Open(artifactsBase, folderName);
+                    var (entries, notes) = ConfinedExtraction.Extract(archive, confined, into, name);
+                    report.Entries = entries;
+                    report.Notes.AddRange(notes);
+                    report.Status = "copied";
+                    info($"ARTIFACT {artifact.GuestPath} -> {report.Host} ({entries} entr{(entries == 1 ? "y" : "ies")})" +
+                         (notes.Count > 0 ? "\n" + string.Join("\n", notes.Select(n => "  " + n)) : ""));
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or FormatException)
                 {
-                    report.Notes.Add($"tar in the guest failed (exit code {result.ExitCode}): {errors.ToString().Trim()}");
-                    info($"ARTIFACT {artifact.GuestPath} (line {artifact.Line}): could not be packed in the guest: {errors.ToString().Trim()}");
-                    continue;
+                    report.Status = "failed";
+                    report.Notes.Add(e.Message);
+                    info($"ARTIFACT {artifact.GuestPath} (line {artifact.Line}): could not be copied: {e.Message}");
                 }
-
-                await using var archive = File.OpenRead(temporary);
-                var (entries, notes) = ConfinedExtraction.Extract(archive, folder, into, name);
-                report.Entries = entries;
-                report.Notes.AddRange(notes);
-                report.Status = "copied";
-                info($"ARTIFACT {artifact.GuestPath} -> {report.Host} ({entries} entr{(entries == 1 ? "y" : "ies")})" +
-                     (notes.Count > 0 ? "\n" + string.Join("\n", notes.Select(n => "  " + n)) : ""));
+                finally
+                {
+                    File.Delete(temporary);
+                }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or FormatException)
-            {
-                report.Status = "failed";
-                report.Notes.Add(e.Message);
-                info($"ARTIFACT {artifact.GuestPath} (line {artifact.Line}): could not be copied: {e.Message}");
-            }
-            finally
-            {
-                File.Delete(temporary);
-            }
+        }
+        finally
+        {
+            confined?.Dispose();
         }
 
         return reports;

@@ -22,9 +22,8 @@ namespace Layer.Engine.Running;
 /// </summary>
 internal static class LayerfileEnd
 {
-    /// <summary>The Layerfile's artifact folder: <c>--artifacts</c> (default ./layer-artifacts) / its name.</summary>
-    public static string ArtifactFolder(BuildSession session, Plan plan) =>
-        Path.Combine(Path.GetFullPath(session.Options.ArtifactsDirectory ?? "layer-artifacts"), ArtifactCollector.FolderName(plan.Layerfile, session.RepositoryRoot));
+    /// <summary>Where the Layerfiles' artifact folders go: <c>--artifacts</c>, default ./layer-artifacts.</summary>
+    public static string ArtifactsBase(BuildSession session) => Path.GetFullPath(session.Options.ArtifactsDirectory ?? "layer-artifacts");
 
     /// <summary>Copies the artifacts out of <paramref name="machine"/> into the report. Never throws for a guest that is gone.</summary>
     public static async Task CollectArtifactsAsync(BuildSession session, Plan plan, LayerfileReport report, Machine machine, CancellationToken cancellationToken)
@@ -32,7 +31,8 @@ internal static class LayerfileEnd
         if (plan.Artifacts.Count == 0 || plan.Split is not null) return;
         try
         {
-            report.Artifacts = await ArtifactCollector.CollectAsync(machine, plan.Artifacts, ArtifactFolder(session, plan), session.Observer.Info, cancellationToken);
+            report.Artifacts = await ArtifactCollector.CollectAsync(machine, plan.Artifacts, ArtifactsBase(session),
+                ArtifactCollector.FolderName(plan.Layerfile, session.RepositoryRoot), session.Observer.Info, cancellationToken);
         }
         catch (Exception e) when (e is GuestFailedException or Vm.Agent.AgentException)
         {

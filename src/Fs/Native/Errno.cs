@@ -12,6 +12,7 @@ internal static class Errno
     public const int EAGAIN = 11;
     public const int EACCES = 13;
     public const int EBUSY = 16;
+    public const int EEXIST = 17;
     public const int EXDEV = 18;
     public const int ENODEV = 19;
     public const int ENOTDIR = 20;
@@ -21,6 +22,7 @@ internal static class Errno
     public const int EROFS = 30;
     public const int ENAMETOOLONG = 36;
     public const int ENOSYS = 38;
+    public const int ENOTEMPTY = 39;
     public const int ELOOP = 40;
     public const int ENODATA = 61;
     public const int EPROTO = 71;

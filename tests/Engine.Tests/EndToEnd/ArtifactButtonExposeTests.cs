@@ -76,6 +76,30 @@ public sealed class ArtifactButtonExposeTests : IDisposable
     }
 
     [HostFact(Needs.Root, Needs.Fuse, Needs.Libvirt)]
+    public async Task A_chain_of_links_made_in_the_guest_that_climbs_out_on_the_host_is_left_out()
+    {
+        // a/l1 -> .. is out itself: the chain's text stays inside out, but on the host it climbs to / (enough
+        // ".." for the host folder's depth) and would hand a CI uploading the artifacts /etc/shadow.
+        var folder = Path.Combine(Artifacts, _repo.Name);
+        var depth = Path.Combine(folder, "build/out").Split('/', StringSplitOptions.RemoveEmptyEntries).Length;
+        var chain = string.Concat(Enumerable.Repeat("a/l1/", depth)) + string.Concat(Enumerable.Repeat("../", depth)) + "etc/shadow";
+        _repo.Write("Layerfile",
+            $"FROM vm/busybox\nENV RUN_ID={_token}\nWORKDIR /build\n" +
+            "RUN mkdir -p out/a out/node_modules/typescript/bin out/node_modules/.bin && ln -s .. out/a/l1 && " +
+            $"ln -s {chain} out/chain && echo tsc-$RUN_ID > out/node_modules/typescript/bin/tsc && ln -s ../typescript/bin/tsc out/node_modules/.bin/tsc\n" +
+            "ARTIFACT out\n");
+
+        var (report, observer) = await Run();
+        Assert.True(report.Succeeded, Why(report, observer));
+        var artifact = report.Layerfiles.Single().Artifacts!.Single();
+        Assert.Equal("copied", artifact.Status);
+        Assert.Contains(artifact.Notes, n => n.Contains("chain: link to " + chain) && n.Contains("outside"));
+        Assert.False(Path.Exists(Path.Combine(folder, "build/out/chain")) || new FileInfo(Path.Combine(folder, "build/out/chain")).LinkTarget is not null);
+        Assert.Equal("..", new FileInfo(Path.Combine(folder, "build/out/a/l1")).LinkTarget);
+        Assert.Equal($"tsc-{_token}\n", File.ReadAllText(Path.Combine(folder, "build/out/node_modules/.bin/tsc")));
+    }
+
+    [HostFact(Needs.Root, Needs.Fuse, Needs.Libvirt)]
     public async Task A_failed_layerfile_still_hands_over_what_its_guest_has()
     {
         _repo.Write("Layerfile", $"FROM vm/busybox\nENV RUN_ID={_token}\nARTIFACT /logs\nRUN mkdir /logs && echo partial-$RUN_ID > /logs/test.log && exit 3\n");
