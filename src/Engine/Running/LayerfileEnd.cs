@@ -25,10 +25,45 @@ internal static class LayerfileEnd
     /// <summary>Where the Layerfiles' artifact folders go: <c>--artifacts</c>, default ./layer-artifacts.</summary>
     public static string ArtifactsBase(BuildSession session) => Path.GetFullPath(session.Options.ArtifactsDirectory ?? "layer-artifacts");
 
+    /// <summary>
+    /// Why artifacts must not be written under <paramref name="folder"/>, or null. A CI runs `layer run` in
+    /// the checkout, so ./layer-artifacts is usually inside the repository, whose files the pull request
+    /// wrote: a committed link `layer-artifacts -> /etc` would land the guest's files in /etc. Every part of
+    /// the path inside the repository must be a real folder (or not exist yet); the part above it is the
+    /// operator's.
+    /// </summary>
+    internal static string? ArtifactsBaseProblem(string folder, string repositoryRoot)
+    {
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(repositoryRoot));
+        var relative = Path.GetRelativePath(root, folder);
+        if (relative == ".." || relative.StartsWith("../", StringComparison.Ordinal) || Path.IsPathRooted(relative)) return null;
+        var current = root;
+        foreach (var part in relative == "." ? [] : relative.Split('/'))
+        {
+            current = Path.Combine(current, part);
+            if (new FileInfo(current).LinkTarget is { } target)
+            {
+                return $"{current} is a symbolic link (to {target}) inside the repository; artifacts are not written through it " +
+                       "(remove it, or name a folder outside the repository with --artifacts)";
+            }
+
+            if (!Directory.Exists(current)) return null;
+        }
+
+        return null;
+    }
+
     /// <summary>Copies the artifacts out of <paramref name="machine"/> into the report. Never throws for a guest that is gone.</summary>
     public static async Task CollectArtifactsAsync(BuildSession session, Plan plan, LayerfileReport report, Machine machine, CancellationToken cancellationToken)
     {
         if (plan.Artifacts.Count == 0 || plan.Split is not null) return;
+        if (ArtifactsBaseProblem(ArtifactsBase(session), session.RepositoryRoot) is { } problem)
+        {
+            session.Observer.Info($"{plan.Layerfile}: the artifacts are not copied: {problem}");
+            report.Artifacts = plan.Artifacts.Select(a => new ArtifactReport { Line = a.Line, Guest = a.GuestPath, Host = "", Public = a.Public, Notes = { problem } }).ToList();
+            return;
+        }
+
         try
         {
             report.Artifacts = await ArtifactCollector.CollectAsync(machine, plan.Artifacts, ArtifactsBase(session),
