@@ -81,17 +81,24 @@ public sealed class ReasonsTests : IDisposable
     [InlineData(MismatchKind.Unreadable, "permission denied", "package.json cannot be read now (permission denied)")]
     [InlineData(MismatchKind.PermissionsChanged, "644 -> 755", "package.json's permissions changed (644 -> 755)")]
     [InlineData(MismatchKind.TypeChanged, "file -> directory", "package.json changed type (file -> directory)")]
-    [InlineData(MismatchKind.SizeChanged, "10 -> 12", "package.json changed size (10 -> 12 bytes)")]
+    [InlineData(MismatchKind.SizeChanged, "10 -> 12", "package.json changed")]
     public void A_mismatch_is_said_in_the_users_words(MismatchKind kind, string? detail, string expected)
     {
         Assert.Equal(expected, Reasons.ForMismatch(new Mismatch(new Observation(ObservationKind.Content, "package.json"), kind) { Detail = detail }));
     }
 
     [Fact]
+    public void A_size_seen_without_reading_says_how_it_changed()
+    {
+        var metadata = new Observation(ObservationKind.Metadata, "big.bin");
+        Assert.Equal("big.bin changed size (10 -> 12 bytes)", Reasons.ForMismatch(new Mismatch(metadata, MismatchKind.SizeChanged) { Detail = "10 -> 12" }));
+    }
+
+    [Fact]
     public void Every_mismatch_kind_has_its_own_words()
     {
         var said = Enum.GetValues<MismatchKind>()
-            .Select(kind => Reasons.ForMismatch(new Mismatch(new Observation(ObservationKind.Content, "a"), kind)))
+            .Select(kind => Reasons.ForMismatch(new Mismatch(new Observation(ObservationKind.Metadata, "a"), kind)))
             .ToList();
         Assert.Equal(said.Count, said.Distinct().Count());
     }

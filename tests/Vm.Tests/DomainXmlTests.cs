@@ -16,7 +16,7 @@ public sealed class DomainXmlTests
         InitrdPath = "/var/lib/layer/images/i/initramfs.cpio",
         KernelCommandLine = "console=ttyS0",
         DiskPath = "/var/lib/layer/layers/x.qcow2",
-        WorkspaceFolder = workspace,
+        Shares = workspace is null ? [] : [new DomainShare(DomainXml.WorkspaceTag, workspace, null)],
         AgentSocketPath = "/var/lib/layer/runs/layer-abc/1-agent.sock",
         ConsoleLogPath = "/var/lib/layer/runs/layer-abc/1-console.log",
     };
@@ -69,13 +69,30 @@ public sealed class DomainXmlTests
     [Fact]
     public void Shares_extra_folders_read_only_each_under_its_own_tag()
     {
-        var spec = Spec(workspace: "/run/layer/ws") with { ExtraShares = [new Machines.SharedFolder("clones", "/run/layer/clones-2")] };
+        var spec = Spec(workspace: "/run/layer/ws") with
+        {
+            Shares = [new DomainShare("workspace", "/run/layer/ws", null), new DomainShare("clones", "/run/layer/clones-2", null)],
+        };
         var xml = XDocument.Parse(DomainXml.Build(spec));
         Assert.Equal(2, xml.XPathSelectElements("/domain/devices/filesystem").Count());
         Assert.Equal("/run/layer/ws", Value(xml, "/domain/devices/filesystem[target/@dir='workspace']/source/@dir"));
         Assert.Equal("/run/layer/clones-2", Value(xml, "/domain/devices/filesystem[target/@dir='clones']/source/@dir"));
         Assert.Equal("passthrough", Value(xml, "/domain/devices/filesystem[target/@dir='clones']/@accessmode"));
         Assert.NotNull(xml.XPathSelectElement("/domain/devices/filesystem[target/@dir='clones']/readonly"));
+        Assert.Null(xml.XPathSelectElement("/domain/memoryBacking"));
+    }
+
+    [Fact]
+    public void A_virtio_fs_share_names_its_daemons_socket_and_shares_the_guests_memory()
+    {
+        var spec = Spec() with { Shares = [new DomainShare("workspace", "/run/layer/ws", "/var/lib/layer/runs/layer-abc/1-virtiofsd-workspace.sock")] };
+        var xml = XDocument.Parse(DomainXml.Build(spec));
+        Assert.Equal("virtiofs", Value(xml, "/domain/devices/filesystem/driver/@type"));
+        Assert.Equal("/var/lib/layer/runs/layer-abc/1-virtiofsd-workspace.sock", Value(xml, "/domain/devices/filesystem/source/@socket"));
+        Assert.Equal("workspace", Value(xml, "/domain/devices/filesystem/target/@dir"));
+        // vhost-user needs the guest's memory shared with the daemon.
+        Assert.Equal("memfd", Value(xml, "/domain/memoryBacking/source/@type"));
+        Assert.Equal("shared", Value(xml, "/domain/memoryBacking/access/@mode"));
     }
 
     [Fact]

@@ -113,7 +113,7 @@ internal sealed class BuildSession : IDisposable
         if (_mirror is not null) return _mirror;
         var vm = Vm();
         var mountpoint = Path.Combine(Cache.Runs, "layer-" + vm.RunId, "workspace");
-        Observer.Info($"mounting the workspace {RepositoryRoot} (read-tracked) at {mountpoint}");
+        Observer.Info($"mounting the workspace {RepositoryRoot} (read-tracked, shared with the guests over {vm.ShareTransport}) at {mountpoint}");
         _mirror = MirrorMount.Mount(new MirrorOptions
         {
             HostRoot = RepositoryRoot,

@@ -10,7 +10,7 @@ namespace Layer.Engine.Running;
 
 /// <summary>
 /// CLONE in one machine. The host's clone trees (clones/trees, as URLKEY/COMMIT/...) reach the guest
-/// through a read-tracked mirror of their own, shared over 9p with tag <see cref="Tag"/> and mounted at
+/// through a read-tracked mirror of their own, shared (virtio-fs or 9p, as the workspace) with tag <see cref="Tag"/> and mounted at
 /// <see cref="GuestRoot"/>. A CLONE mounts an overlay of its tree at the destination (as COPY of one
 /// folder does), so nothing is read until a later step reads it, and those reads are recorded as
 /// <c>/clone/ID/path</c>. The overlay is recorded on the guest disk (<see cref="Records"/>) without its
@@ -46,7 +46,7 @@ internal sealed class CloneMounts(BuildSession session, MirrorMount share, Works
     public async Task AttachAsync(Machine machine, CancellationToken cancellationToken)
     {
         var (ok, output) = await RunAsync(machine,
-            $"mkdir -p {GuestRoot} && mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=none {Tag} {GuestRoot} || exit 1\n" +
+            $"mkdir -p {GuestRoot} && {machine.ShareMountCommand(Tag, GuestRoot)} || exit 1\n" +
             $"cat {Records} 2>/dev/null; exit 0", cancellationToken);
         if (!ok) throw new BuildException($"the clone share could not be mounted in the guest: {output.Trim()}");
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))

@@ -187,11 +187,12 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
                 session.Observer.StepChanged(report, step);
             }
 
-            // The guest kernel caches lookups (a negative dentry hides an absence probe from the host):
-            // drop its caches so every access of this step reaches the tracker.
-            await machine.RunAsync(Vm.Agent.RunSpec.ShellCommand("sync; echo 3 > /proc/sys/vm/drop_caches"), cancellationToken: cancellationToken);
+            // The guest kernel caches lookups (a negative dentry hides an absence probe from the host): with
+            // the epoch open, drop its caches and outwait what it may still hold of the share (pinned names,
+            // entries and attributes under virtio-fs timeouts), so every access of this step reaches the tracker.
             mirror.Tracker.BeginEpoch();
             clones?.BeginEpoch();
+            await machine.RunAsync(Vm.Agent.RunSpec.ShellCommand(ForgetShareCache(machine)), cancellationToken: cancellationToken);
             StepFailure? failure = null;
             var stepIndex = 0;
             try
@@ -414,6 +415,16 @@ internal sealed class LayerfileRunner(BuildSession session, WorkspaceMirrors mir
             throw new BuildException($"{layerfile}:{unit.Line}: checking the cache needs a cloned repository: {e.Message}");
         }
     }
+
+    /// <summary>
+    /// The guest command that makes its next access to every shared name reach the host: drop the dentry and
+    /// inode caches (unused entries, negative ones included), then wait out the cache timeout for the entries
+    /// something still pins (an open file, a background process's folder), measured in the guest's own time,
+    /// with room for a reply in flight when the epoch began.
+    /// </summary>
+    internal static string ForgetShareCache(Machine machine) =>
+        "sync; echo 3 > /proc/sys/vm/drop_caches" +
+        (machine.ShareCacheSeconds > 0 ? $"; sleep {(machine.ShareCacheSeconds + 0.25).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}" : "");
 
     private static string Describe(BootSource boot, BuildBase start) => ReferenceEquals(boot, start.Boot) ? start.Description : "the last cached snapshot";
 }

@@ -87,6 +87,8 @@ internal static class Reasons
             MismatchKind.ListingChanged => $"{(o.Path == "." ? "the repository root" : o.Path + "/")} listing changed{detail}",
             MismatchKind.TypeChanged => $"{path} changed type{detail}",
             MismatchKind.PermissionsChanged => $"{path}'s permissions changed{detail}",
+            // A file whose bytes were read: a new size is simply a change (the size is checked before hashing).
+            MismatchKind.SizeChanged when o.Kind == ObservationKind.Content => $"{path} changed",
             MismatchKind.SizeChanged => $"{path} changed size{(mismatch.Detail is null ? "" : $" ({mismatch.Detail} bytes)")}",
             MismatchKind.LinkTargetChanged => $"{path}'s link target changed{detail}",
             _ => $"{path} changed",

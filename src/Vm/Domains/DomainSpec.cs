@@ -27,11 +27,8 @@ internal sealed record DomainSpec
     /// </summary>
     public string? CacheDiskPath { get; init; }
 
-    /// <summary>Host folder exported read-only over 9p with mount tag <c>workspace</c>; none when null.</summary>
-    public string? WorkspaceFolder { get; init; }
-
-    /// <summary>More host folders exported read-only over 9p, each with its own mount tag.</summary>
-    public IReadOnlyList<Machines.SharedFolder> ExtraShares { get; init; } = [];
+    /// <summary>Host folders shared with the guest, each under its own mount tag (the workspace's is <see cref="DomainXml.WorkspaceTag"/>).</summary>
+    public IReadOnlyList<DomainShare> Shares { get; init; } = [];
 
     /// <summary>Unix socket QEMU listens on for the agent's virtio-serial port.</summary>
     public required string AgentSocketPath { get; init; }
@@ -39,3 +36,9 @@ internal sealed record DomainSpec
     /// <summary>File the guest's serial console (ttyS0) is written to.</summary>
     public required string ConsoleLogPath { get; init; }
 }
+
+/// <summary>
+/// A host folder the guest mounts by <paramref name="Tag"/>: over virtio-fs from the virtiofsd listening on
+/// <paramref name="VirtioFsSocket"/>, or read-only over 9p (QEMU serves it itself) when that is null.
+/// </summary>
+internal sealed record DomainShare(string Tag, string HostFolder, string? VirtioFsSocket);

@@ -44,21 +44,19 @@ internal static class DomainXml
                 new XElement("serial", CacheDiskSerial)));
         }
 
-        if (spec.WorkspaceFolder is not null)
+        foreach (var share in spec.Shares)
         {
-            // passthrough: QEMU opens host files as its own user, which the FUSE mirror allows.
-            devices.Add(new XElement("filesystem", new XAttribute("type", "mount"), new XAttribute("accessmode", "passthrough"),
-                new XElement("source", new XAttribute("dir", spec.WorkspaceFolder)),
-                new XElement("target", new XAttribute("dir", WorkspaceTag)),
-                new XElement("readonly")));
-        }
-
-        foreach (var share in spec.ExtraShares)
-        {
-            devices.Add(new XElement("filesystem", new XAttribute("type", "mount"), new XAttribute("accessmode", "passthrough"),
-                new XElement("source", new XAttribute("dir", share.HostFolder)),
-                new XElement("target", new XAttribute("dir", share.Tag)),
-                new XElement("readonly")));
+            devices.Add(share.VirtioFsSocket is { } socket
+                // virtio-fs from a virtiofsd of ours (VirtioFsDaemon); read-only is the mirror's to enforce.
+                ? new XElement("filesystem", new XAttribute("type", "mount"),
+                    new XElement("driver", new XAttribute("type", "virtiofs"), new XAttribute("queue", "1024")),
+                    new XElement("source", new XAttribute("socket", socket)),
+                    new XElement("target", new XAttribute("dir", share.Tag)))
+                // 9p, passthrough: QEMU opens host files as its own user, which the FUSE mirror allows.
+                : new XElement("filesystem", new XAttribute("type", "mount"), new XAttribute("accessmode", "passthrough"),
+                    new XElement("source", new XAttribute("dir", share.HostFolder)),
+                    new XElement("target", new XAttribute("dir", share.Tag)),
+                    new XElement("readonly")));
         }
 
         devices.Add(
@@ -76,6 +74,10 @@ internal static class DomainXml
         var domain = new XElement("domain", new XAttribute("type", spec.DomainType),
             new XElement("name", spec.Name),
             new XElement("memory", new XAttribute("unit", "MiB"), spec.MemoryMiB),
+            // vhost-user devices (virtiofsd) map the guest's memory: it must be shared memory.
+            spec.Shares.Any(s => s.VirtioFsSocket is not null)
+                ? new XElement("memoryBacking", new XElement("source", new XAttribute("type", "memfd")), new XElement("access", new XAttribute("mode", "shared")))
+                : null,
             new XElement("vcpu", spec.VCpus),
             new XElement("os",
                 new XElement("type", new XAttribute("arch", "x86_64"), new XAttribute("machine", "pc"), "hvm"),

@@ -16,7 +16,7 @@ internal sealed class GuestKernel
     internal static readonly string[] WantedModules =
     [
         "virtio_pci", "virtio_blk", "crc32c_generic", "ext4", "virtio_console", "virtio_net",
-        "9pnet_virtio", "9p", "overlay",
+        "9pnet_virtio", "9p", "virtiofs", "overlay",
     ];
 
     private Dictionary<string, ModuleLine>? _modules;

@@ -4,7 +4,7 @@
 #   1. /proc, /sys, /dev (devtmpfs)
 #   2. the kernel modules listed in /modules.order (dependencies first, computed from modules.dep)
 #   3. the root disk /dev/vda (ext4) at /newroot
-#   4. the workspace 9p share (mount tag "workspace") read-only at /newroot/layer/share, when present
+#   4. the workspace share (mount tag "workspace", virtio-fs or 9p) read-only at /newroot/layer/share, when present
 #   5. loopback and eth0 for QEMU user networking (10.0.2.15/24, gateway 10.0.2.2, DNS 10.0.2.3)
 #   6. exec switch_root /newroot /layer/agent
 # Lines starting with "layer-init:" go to the serial console; the host waits for and reports them.
@@ -42,16 +42,18 @@ while [ ! -b /dev/vda ] && [ $tries -lt 100 ]; do sleep 0.05; tries=$((tries + 1
 mount -t ext4 -o noinit_itable /dev/vda /newroot || fail "mount the root disk /dev/vda"
 say "root disk mounted"
 
-share=
-for tag in /sys/bus/virtio/drivers/9pnet_virtio/virtio*/mount_tag; do
-    [ -e "$tag" ] && grep -q '^workspace' "$tag" && share=1
-done
-if [ -n "$share" ]; then
-    mkdir -p /newroot/layer/share
-    mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=none workspace /newroot/layer/share \
-        || fail "mount the workspace share"
-    say "workspace mounted"
-fi
+# The host names the workspace share's transport on the kernel command line (none: no workspace).
+case " $(cat /proc/cmdline) " in
+    *" layer.workspace=virtiofs "*)
+        mkdir -p /newroot/layer/share
+        mount -t virtiofs -o ro workspace /newroot/layer/share || fail "mount the workspace share (virtio-fs)"
+        say "workspace mounted (virtio-fs)" ;;
+    *" layer.workspace=9p "*)
+        mkdir -p /newroot/layer/share
+        mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=none workspace /newroot/layer/share \
+            || fail "mount the workspace share (9p)"
+        say "workspace mounted (9p)" ;;
+esac
 
 ip link set lo up
 if ip link set eth0 up 2>/dev/null; then

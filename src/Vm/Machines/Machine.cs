@@ -18,6 +18,7 @@ public sealed class Machine : IDisposable, IAsyncDisposable
     private readonly LibvirtDomain _domain;
     private readonly ConsoleLog _console;
     private readonly string _socketPath;
+    private readonly IReadOnlyList<VirtioFsDaemon> _daemons;
     private readonly SemaphoreSlim _snapshotLock = new(1, 1);
     private AgentClient? _agent;
     private string _overlayId;
@@ -25,8 +26,9 @@ public sealed class Machine : IDisposable, IAsyncDisposable
     private int _disposed;
 
     internal Machine(VmHost host, LibvirtDomain domain, string name, BaseImage image, string overlayId, LayerInfo? parent,
-        ConsoleLog console, string socketPath)
+        ConsoleLog console, string socketPath, IReadOnlyList<VirtioFsDaemon> daemons)
     {
+        _daemons = daemons;
         _host = host;
         _domain = domain;
         Name = name;
@@ -62,6 +64,21 @@ public sealed class Machine : IDisposable, IAsyncDisposable
             }
         }
     }
+
+    /// <summary>How its shared folders reach it: <see cref="VmHost.VirtioFs"/> or <see cref="VmHost.NineP"/>.</summary>
+    public string ShareTransport => _daemons.Count > 0 ? VmHost.VirtioFs : VmHost.NineP;
+
+    /// <summary>
+    /// How long the guest may cache what it learnt about shared files (names, attributes) without asking
+    /// the host again: a read epoch must be open this long before a step starts, or a lookup answered from
+    /// the guest's cache would go unrecorded (0 for 9p, which the guest does not cache here).
+    /// </summary>
+    public double ShareCacheSeconds => _daemons.Count > 0 ? VirtioFsDaemon.CacheSeconds : 0;
+
+    /// <summary>The guest shell command that mounts the shared folder <paramref name="tag"/> read-only at <paramref name="guestFolder"/>.</summary>
+    public string ShareMountCommand(string tag, string guestFolder) => _daemons.Count > 0
+        ? $"mount -t virtiofs -o ro {tag} {guestFolder}"
+        : $"mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=none {tag} {guestFolder}";
 
     /// <summary>The last lines the guest wrote to its serial console.</summary>
     public IReadOnlyList<string> ConsoleTail(int lines = 20) => _console.LastLines(lines);
@@ -229,6 +246,8 @@ public sealed class Machine : IDisposable, IAsyncDisposable
         }
 
         _domain.Dispose();
+        // After the domain: QEMU holds the daemons' sockets until it is gone.
+        foreach (var daemon in _daemons) daemon.Dispose();
         _host.Layers.DeleteUncommitted(_overlayId);
         _host.Run.UnmarkOverlay(_overlayId);
         File.Delete(_socketPath);

@@ -25,6 +25,7 @@ internal static class Reaper
                 domain?.Destroy();
             }
 
+            VirtioFsDaemon.KillLeftovers(run.Path);
             foreach (var overlay in run.MarkedOverlays()) layers.DeleteUncommitted(overlay);
             run.Delete();
         }

@@ -70,6 +70,12 @@ internal sealed class RunDirectory
 
     public string ConsoleLog(int machine) => System.IO.Path.Combine(Path, $"{machine}-console.log");
 
+    public string VirtioFsSocket(int machine, string tag) => System.IO.Path.Combine(Path, $"{machine}-virtiofsd-{tag}.sock");
+
+    public string VirtioFsLog(int machine, string tag) => System.IO.Path.Combine(Path, $"{machine}-virtiofsd-{tag}.log");
+
+    public string VirtioFsPid(int machine, string tag) => System.IO.Path.Combine(Path, $"{machine}-virtiofsd-{tag}.pid");
+
     public void MarkOverlay(string layerId) => File.WriteAllText(System.IO.Path.Combine(Path, OverlayMarkers, layerId), "");
 
     public void UnmarkOverlay(string layerId) => File.Delete(System.IO.Path.Combine(Path, OverlayMarkers, layerId));

@@ -52,6 +52,17 @@ public sealed class VmHost : IDisposable
     /// <summary>This process's run id: every domain it starts is named <c>layer-RUN-N</c>.</summary>
     public string RunId => _run.RunId;
 
+    /// <summary>
+    /// How shared folders reach the guests: "virtio-fs" where QEMU's virtiofsd is installed, else "9p"
+    /// (QEMU's own 9p server: several times slower per file). LAYER_SHARE=9p picks 9p anyway (benchmarks
+    /// compare the two, tests cover both).
+    /// </summary>
+    public string ShareTransport { get; internal set; } = VirtioFsDaemon.Available && Environment.GetEnvironmentVariable("LAYER_SHARE") != "9p" ? VirtioFs : NineP;
+
+    public const string VirtioFs = "virtio-fs";
+
+    public const string NineP = "9p";
+
     /// <summary>Connects to libvirt, reaps leftovers of dead runs and arms the signal handlers.</summary>
     /// <param name="libvirtUri">--connect; null means LAYER_LIBVIRT_URI or qemu:///system.</param>
     /// <param name="cache">null means LAYER_CACHE_DIR or the default for this user.</param>
@@ -107,36 +118,52 @@ public sealed class VmHost : IDisposable
         _run.MarkOverlay(overlay);
         var socketPath = _run.AgentSocket(number);
         var consolePath = _run.ConsoleLog(number);
-        var xml = DomainXml.Build(new DomainSpec
-        {
-            Name = name,
-            DomainType = _domainType.Value,
-            MemoryMiB = spec.MemoryMiB,
-            VCpus = spec.VCpus,
-            KernelPath = image.KernelPath,
-            InitrdPath = image.InitrdPath,
-            KernelCommandLine = KernelCommandLine,
-            DiskPath = Layers.PathOf(overlay),
-            WorkspaceFolder = spec.WorkspaceFolder is null ? null : Path.GetFullPath(spec.WorkspaceFolder),
-            ExtraShares = [.. spec.ExtraShares.Select(s => s with { HostFolder = Path.GetFullPath(s.HostFolder) })],
-            CacheDiskPath = spec.CacheDiskPath is null ? null : Path.GetFullPath(spec.CacheDiskPath),
-            AgentSocketPath = socketPath,
-            ConsoleLogPath = consolePath,
-        });
-
+        var folders = (spec.WorkspaceFolder is null ? [] : new[] { new SharedFolder(DomainXml.WorkspaceTag, spec.WorkspaceFolder) })
+            .Concat(spec.ExtraShares).Select(s => s with { HostFolder = Path.GetFullPath(s.HostFolder) }).ToList();
+        var daemons = new List<VirtioFsDaemon>();
         LibvirtDomain domain;
         try
         {
+            var shares = new List<DomainShare>();
+            foreach (var folder in folders)
+            {
+                if (ShareTransport != VirtioFs)
+                {
+                    shares.Add(new DomainShare(folder.Tag, folder.HostFolder, null));
+                    continue;
+                }
+
+                var daemon = VirtioFsDaemon.Start(folder.HostFolder, _run.VirtioFsSocket(number, folder.Tag), _run.VirtioFsLog(number, folder.Tag), _run.VirtioFsPid(number, folder.Tag));
+                daemons.Add(daemon);
+                shares.Add(new DomainShare(folder.Tag, folder.HostFolder, daemon.SocketPath));
+            }
+
+            var xml = DomainXml.Build(new DomainSpec
+            {
+                Name = name,
+                DomainType = _domainType.Value,
+                MemoryMiB = spec.MemoryMiB,
+                VCpus = spec.VCpus,
+                KernelPath = image.KernelPath,
+                InitrdPath = image.InitrdPath,
+                KernelCommandLine = KernelCommandLine + (spec.WorkspaceFolder is null ? "" : ShareTransport == VirtioFs ? " layer.workspace=virtiofs" : " layer.workspace=9p"),
+                DiskPath = Layers.PathOf(overlay),
+                Shares = shares,
+                CacheDiskPath = spec.CacheDiskPath is null ? null : Path.GetFullPath(spec.CacheDiskPath),
+                AgentSocketPath = socketPath,
+                ConsoleLogPath = consolePath,
+            });
             domain = _connection.CreateTransient(xml, name);
         }
         catch
         {
+            foreach (var daemon in daemons) daemon.Dispose();
             Layers.DeleteUncommitted(overlay);
             _run.UnmarkOverlay(overlay);
             throw;
         }
 
-        var machine = new Machine(this, domain, name, image, overlay, parent, new ConsoleLog(consolePath), socketPath);
+        var machine = new Machine(this, domain, name, image, overlay, parent, new ConsoleLog(consolePath), socketPath, daemons);
         _machines[name] = machine;
         try
         {
