@@ -32,16 +32,21 @@ public static class DiagnosticFormatter
 
     private static string? LineAt(string source, int number)
     {
-        var start = 0;
-        for (var current = 1; current < number; current++)
-        {
-            var newline = source.IndexOf('\n', start);
-            if (newline < 0) return null;
-            start = newline + 1;
-        }
+        var starts = LineStarts.GetValue(source, Index);
+        if (number < 1 || number > starts.Count) return null;
+        var start = starts[number - 1];
+        var end = number < starts.Count ? starts[number] - 1 : source.Length;
+        return source[start..end].TrimEnd('\r');
+    }
 
-        var end = source.IndexOf('\n', start);
-        var line = end < 0 ? source[start..] : source[start..end];
-        return line.TrimEnd('\r');
+    // Where each line starts, found once per source text: a file with many diagnostics would otherwise
+    // be scanned from its start for each one.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<string, List<int>> LineStarts = new();
+
+    private static List<int> Index(string source)
+    {
+        var starts = new List<int> { 0 };
+        for (var i = source.IndexOf('\n'); i >= 0; i = source.IndexOf('\n', i + 1)) starts.Add(i + 1);
+        return starts;
     }
 }

@@ -28,15 +28,6 @@ internal static class SyntaxError
             return Diagnostic.Error(span, error.Message, expected);
         }
 
-        // No keyword matched (a partial match such as `F` fails after its first letter): the first word is
-        // not a directive.
-        var first = WordAt(text, 0);
-        if (offset <= first.Length && expected.Contains("FROM") && expected.Contains("RUN"))
-        {
-            var unknown = UnknownDirective(first);
-            return Diagnostic.Error(line.Span(0, first.Length), unknown.Message, Keywords.Leading) with { Suggestion = unknown.Suggestion };
-        }
-
         var keywords = expected.Where(e => e.Length > 0 && e.All(c => char.IsAsciiLetterUpper(c))).ToList();
         var message = word.Length == 0
             ? $"expected {Join(expected)} " + (text.Length <= 40 ? $"after `{text}`" : "at the end of the instruction")
@@ -71,6 +62,13 @@ internal static class SyntaxError
         var end = offset;
         while (end < text.Length && text[end] is not (' ' or '\t')) end++;
         return text[offset..end];
+    }
+
+    /// <summary>A line whose first word starts no directive: what the author most likely meant, with every keyword expected.</summary>
+    public static Diagnostic UnknownDirective(LineMap line, string first)
+    {
+        var (message, suggestion) = UnknownDirective(first);
+        return Diagnostic.Error(line.Span(0, first.Length), message, Keywords.Leading) with { Suggestion = suggestion };
     }
 
     private static (string Message, string? Suggestion) UnknownDirective(string word)

@@ -86,12 +86,7 @@ internal static class LogicalLines
     /// the file): printed back, it would read as a continuation, and the canonical form must read back
     /// as the same instruction.
     /// </summary>
-    private static string TrimEnd(string text)
-    {
-        text = text.TrimEnd(' ', '\t', '\r');
-        while (text.EndsWith('\\')) text = text[..^1].TrimEnd(' ', '\t', '\r');
-        return text;
-    }
+    private static string TrimEnd(string text) => text.TrimEnd(' ', '\t', '\r', '\\');
 
     private static int Indentation(string line)
     {
