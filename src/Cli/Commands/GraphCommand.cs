@@ -53,7 +53,7 @@ internal static class GraphCommand
 
         foreach (var problem in problems)
         {
-            error.WriteLine(DiagnosticFormatter.Format(problem, ReadSource(root, problem.Span.File)));
+            error.WriteLine(DiagnosticFormatter.Format(problem, graph.Find(problem.Span.File)?.Parse.Source));
         }
 
         if (graph.Nodes.Count == 0) error.WriteLine($"layer graph: no file named Layerfile under {root}");
@@ -134,16 +134,4 @@ internal static class GraphCommand
     };
 
     private static string Quote(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
-
-    private static string? ReadSource(string root, string relative)
-    {
-        try
-        {
-            return File.ReadAllText(Path.Combine(root, relative));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
 }

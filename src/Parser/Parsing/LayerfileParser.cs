@@ -15,14 +15,10 @@ public static class LayerfileParser
         // A byte order mark is not part of the first line as editors show it.
         var bom = text.StartsWith('\uFEFF');
         if (bom) text = text[1..];
-        var diagnostics = new List<Diagnostic>();
         var tooLarge = Limits.SizeExceededAt(text, bom ? 3 : 0);
-        if (tooLarge >= 0)
-        {
-            diagnostics.Add(Diagnostic.Error(At(text, tooLarge, path), Limits.TooLarge));
-            return new ParseResult(new Layerfile(path, []), diagnostics) { Source = source };
-        }
+        if (tooLarge >= 0) return Refused(source, tooLarge + (bom ? 1 : 0), path, Limits.TooLarge);
 
+        var diagnostics = new List<Diagnostic>();
         var entries = new List<(LineMap Line, string Keyword, Instruction? Parsed)>();
         var instructions = new List<Instruction>();
         foreach (var line in LogicalLines.Split(text, path, diagnostics))
@@ -74,11 +70,18 @@ public static class LayerfileParser
         return true;
     }
 
-    private static SourceSpan At(string text, int index, string path)
+    /// <summary>
+    /// A text not read at all (too large, not UTF-8): an empty tree and one error at the character at
+    /// <paramref name="index"/> of <paramref name="source"/>, whose byte order mark, if any, is no column.
+    /// </summary>
+    internal static ParseResult Refused(string source, int index, string path, string message)
     {
+        var text = source.StartsWith('\uFEFF') ? source[1..] : source;
+        index = Math.Max(0, index - (source.Length - text.Length));
         var lineStart = index == 0 ? 0 : text.LastIndexOf('\n', index - 1) + 1;
         var line = 1 + text.AsSpan(0, lineStart).Count('\n');
         var column = index - lineStart + 1;
-        return new SourceSpan(path, line, column, line, column + 1);
+        var error = Diagnostic.Error(new SourceSpan(path, line, column, line, column + 1), message);
+        return new ParseResult(new Layerfile(path, []), [error]) { Source = source };
     }
 }
