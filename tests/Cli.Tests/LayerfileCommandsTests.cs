@@ -151,6 +151,26 @@ public sealed class LayerfileCommandsTests : IDisposable
         Assert.StartsWith("web/Layerfile:1:1: error: cannot read this Layerfile: a named pipe", graphError);
     }
 
+    /// <summary>ESC, OSC, NUL, DEL and C1 from a Layerfile or its folder's name reach no terminal, whatever the command and format.</summary>
+    [Fact]
+    public void ControlCharactersOfALayerfileAreShownEscapedByEveryCommand()
+    {
+        var hostile = "\u001b]0;owned\u0007\u001b[2J\u0000\u007f\u009b";
+        // A file name cannot hold NUL; the rest is in the folder's name too.
+        var file = Write("we\u001b]0;owned\u0007\u001b[2J\u009bb/Layerfile", $"FROM vm/ubuntu:18.04\nRUN echo {hostile}\nWAIT /x{hostile}\n{hostile}rm\n");
+        var outputs = new List<string>();
+        foreach (var args in new[] { ["check", file], ["parse", file], ["parse", "--json", file], ["graph", root], ["graph", root, "--format", "dot"], new[] { "graph", root, "--format", "json" } })
+        {
+            var (exit, output, error) = RunUnblocked(args);
+            Assert.Equal(1, exit);
+            outputs.Add(output + error);
+        }
+
+        Assert.All(outputs, text => Assert.DoesNotContain(text, c => c is (< ' ' and not ('\t' or '\n' or '\r')) or (>= '\u007f' and <= '\u009f')));
+        Assert.Contains("RUN echo \\x1b]0;owned\\x07\\x1b[2J\\x00\\x7f\\x9b", outputs[1]);
+        Assert.Contains("we\\x1b]0;owned", outputs[3]);
+    }
+
     [Fact]
     public void ParseJsonHasKindPositionCanonicalTextAndArguments()
     {

@@ -37,7 +37,7 @@ internal static class CheckCommand
                 var found = LayerfileDiscovery.Find(path, name => name == "Layerfile" || name.EndsWith(".Layerfile", StringComparison.Ordinal));
                 if (found.Count == 0)
                 {
-                    error.WriteLine($"layer check: no Layerfile under {path} (looked for files named Layerfile or *.Layerfile)");
+                    error.WriteLine($"layer check: no Layerfile under {TerminalText.Escape(path)} (looked for files named Layerfile or *.Layerfile)");
                     missing = true;
                 }
 
@@ -59,7 +59,7 @@ internal static class CheckCommand
             }
             catch (LayerfileReadException e)
             {
-                error.WriteLine($"layer check: {e.Message}");
+                error.WriteLine($"layer check: {TerminalText.Escape(e.Message)}");
                 unreadable++;
                 continue;
             }

@@ -39,7 +39,7 @@ internal static class ParseCommand
         }
         catch (LayerfileReadException e)
         {
-            error.WriteLine($"layer parse: {e.Message}");
+            error.WriteLine($"layer parse: {TerminalText.Escape(e.Message)}");
             return 1;
         }
 
@@ -57,7 +57,7 @@ internal static class ParseCommand
         {
             foreach (var instruction in result.Layerfile.Instructions)
             {
-                output.WriteLine($"{instruction.Span.Line,5}:{instruction.Span.Column,-3} {instruction.Canonical}");
+                output.WriteLine($"{instruction.Span.Line,5}:{instruction.Span.Column,-3} {TerminalText.Escape(instruction.Canonical)}");
             }
 
             foreach (var diagnostic in result.Diagnostics)

@@ -2,7 +2,10 @@ using System.Text;
 
 namespace Layer.Parser;
 
-/// <summary>Renders diagnostics the way compilers do: the location line, the offending source line, a caret.</summary>
+/// <summary>
+/// Renders diagnostics the way compilers do: the location line, the offending source line, a caret.
+/// Control characters of the file are shown escaped (<see cref="TerminalText"/>), never sent to the terminal.
+/// </summary>
 public static class DiagnosticFormatter
 {
     /// <summary>
@@ -15,13 +18,14 @@ public static class DiagnosticFormatter
         var line = source is null ? null : LineAt(source, diagnostic.Span.Line);
         if (line is not null)
         {
-            text.Append('\n').Append(line).Append('\n');
+            text.Append('\n').Append(TerminalText.Escape(line)).Append('\n');
             // Keep the tabs of the line before the caret so that it lands under the right character
-            // whatever the terminal's tab width.
+            // whatever the terminal's tab width, and as many blanks as each escaped control takes.
             var before = Math.Min(Math.Max(diagnostic.Span.Column - 1, 0), line.Length);
             for (var i = 0; i < before; i++)
             {
-                text.Append(line[i] == '\t' ? '\t' : ' ');
+                if (line[i] == '\t') text.Append('\t');
+                else text.Append(' ', TerminalText.Width(line[i]));
             }
 
             text.Append('^');
