@@ -18,6 +18,10 @@ internal static class SyntaxError
             // Point at the quote that was never closed, not at the end of the line where that became clear.
             offset = quote;
         }
+        else if (error.Expected.Any(e => e.Label is "a closing )" or "a closing `") && ShellText.UnclosedAt(text) is >= 0 and var open)
+        {
+            offset = open; // the same for an ENV value's $( or backtick
+        }
 
         var word = WordAt(text, offset);
         var expected = error.Expected.Select(Describe).Distinct().ToList();

@@ -59,6 +59,23 @@ internal static class ShellText
         return -1;
     }
 
+    /// <summary>Where the outermost quote, backtick or <c>$(</c> still open at the end of the text starts, or -1.</summary>
+    public static int UnclosedAt(string text)
+    {
+        var scanner = new Scanner();
+        var start = -1;
+        var i = 0;
+        while (i < text.Length)
+        {
+            var wasOpen = scanner.Open > 0;
+            var next = scanner.Step(text, i);
+            if (!wasOpen && scanner.Open > 0) start = i;
+            i = next;
+        }
+
+        return scanner.Open > 0 ? start : -1;
+    }
+
     private enum Context
     {
         Unquoted,
