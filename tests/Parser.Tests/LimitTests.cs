@@ -115,6 +115,16 @@ public sealed class LimitTests
         Assert.All(result.Diagnostics, d => Assert.Equal(Severity.Error, d.Severity));
     }
 
+    [Fact]
+    public void PastAHundredProblemsTheRestIsNotRead()
+    {
+        // Not read to its end, the file cannot be said to lack a FROM: only the problems found are shown.
+        var text = string.Concat(Enumerable.Repeat("bad\n", 150)) + "RUN x \\\n" + new string('\n', 1000) + "y\n";
+        var result = LayerfileParser.Parse(text, "L");
+        Assert.Equal(Enumerable.Range(1, Limits.MaxDiagnostics + 1), result.Diagnostics.Select(d => d.Span.Line));
+        Assert.Empty(result.Layerfile.Instructions);
+    }
+
     /// <summary>
     /// For any depth, nesting is an error exactly when it passes the limit, at the opening that passes it,
     /// however the instruction is spread over continuation lines.

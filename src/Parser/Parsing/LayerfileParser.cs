@@ -21,15 +21,22 @@ public static class LayerfileParser
         var diagnostics = new List<Diagnostic>();
         var entries = new List<(LineMap Line, string Keyword, Instruction? Parsed)>();
         var instructions = new List<Instruction>();
+        var stopped = false;
         foreach (var line in LogicalLines.Split(text, path, diagnostics))
         {
             var keyword = SyntaxError.WordAt(line.Text, 0);
             var parsed = Beyond(line, diagnostics) ? null : Parse(line, keyword, diagnostics);
             if (parsed is not null) instructions.Add(parsed);
             entries.Add((line, keyword, parsed));
+
+            // Past the limit on problems, what follows would not be shown: reading on would only cost
+            // time and memory (a megabyte of bad lines is half a million diagnostics).
+            stopped = diagnostics.Count > Limits.MaxDiagnostics;
+            if (stopped) break;
         }
 
-        Checker.Check(path, entries, diagnostics);
+        // The whole-file rules need the whole file (a FROM may come after the lines read).
+        if (!stopped) Checker.Check(path, entries, diagnostics);
         return new ParseResult(new Layerfile(path, instructions), Capped(diagnostics)) { Source = source };
     }
 

@@ -19,7 +19,7 @@ public static class Limits
     /// <summary>Quotes, backticks, <c>$(</c> and parentheses inside them open at once in one instruction.</summary>
     public const int MaxNesting = 64;
 
-    /// <summary>Problems reported for one Layerfile; past them a last error says that more were found.</summary>
+    /// <summary>Problems reported for one Layerfile; past them a last error says so and the file is not read further.</summary>
     public const int MaxDiagnostics = 100;
 
     internal static string TooLarge =>
@@ -34,7 +34,7 @@ public static class Limits
         $"quotes, backticks, $( and parentheses nest more than {MaxNesting} deep here, the most Layer reads; simplify the command or move it into a script";
 
     internal static string TooMany =>
-        $"more than {MaxDiagnostics} problems in this Layerfile; the rest are not shown (fix these and check again)";
+        $"more than {MaxDiagnostics} problems in this Layerfile; it is not read further (fix these and check again)";
 
     /// <summary>
     /// The index of the first character whose UTF-8 bytes end past <see cref="MaxBytes"/>, or -1 when the
