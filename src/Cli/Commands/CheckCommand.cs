@@ -17,7 +17,8 @@ internal static class CheckCommand
             "check",
             "Check Layerfiles for syntax errors and misplaced instructions, each file on its own.\n" +
             "Prints every error as path:line:col with the offending line, and warnings too.\n" +
-            "Exits 0 when no file has an error (warnings allowed), 1 otherwise.\n" +
+            "Exits 0 when every file was read and none has an error (warnings allowed), 1 otherwise;\n" +
+            "a path that is not a readable regular file (a FIFO, a device, a dangling link) is one line on stderr.\n" +
             "Whether FROM and WAIT targets exist is a question for `layer graph`.");
         command.Arguments.Add(paths);
         command.SetAction(result => Run(result.GetValue(paths) ?? [], result.InvocationConfiguration.Output, result.InvocationConfiguration.Error));
