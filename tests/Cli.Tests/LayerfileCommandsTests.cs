@@ -73,6 +73,104 @@ public sealed class LayerfileCommandsTests : IDisposable
         Assert.Contains("missing", error);
     }
 
+    /// <summary>Runs a command aside: one that blocks (on a FIFO) fails the test instead of hanging the run.</summary>
+    private static (int Exit, string Output, string Error) RunUnblocked(params string[] args)
+    {
+        var run = Task.Run(() => Run(args));
+        Assert.True(run.Wait(TimeSpan.FromSeconds(30)), $"layer {string.Join(' ', args)} blocked");
+        return run.Result;
+    }
+
+    private string Fifo(string path)
+    {
+        var full = Path.Combine(root, path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        using var mkfifo = Process.Start("mkfifo", [full]);
+        mkfifo.WaitForExit();
+        Assert.Equal(0, mkfifo.ExitCode);
+        return full;
+    }
+
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    [Fact]
+    public void CheckRefusesAFifoAtOnceWithOneMessage()
+    {
+        var fifo = Fifo("Layerfile");
+        var (exit, output, error) = RunUnblocked("check", fifo);
+        Assert.Equal(1, exit);
+        Assert.Equal("", output);
+        Assert.StartsWith($"layer check: {fifo}: a named pipe", Assert.Single(Lines(error)));
+    }
+
+    [Fact]
+    public void CheckSaysADanglingLinkLeadsNowhereAndClaimsNoCount()
+    {
+        var link = Path.Combine(root, "Layerfile");
+        File.CreateSymbolicLink(link, Path.Combine(root, "gone"));
+        var (exit, output, error) = RunUnblocked("check", link);
+        Assert.Equal(1, exit);
+        Assert.Equal("", output); // no "checked 0 Layerfiles: 0 errors" beside an exit code of 1
+        Assert.Equal($"layer check: {link}: a symbolic link to {Path.Combine(root, "gone")}, which does not exist", Assert.Single(Lines(error)));
+    }
+
+    [Fact]
+    public void CheckCountsWhatItCouldNotReadInItsSummary()
+    {
+        Write("Layerfile", "FROM vm/ubuntu:18.04\n");
+        var fifo = Fifo("web/Layerfile");
+        var (exit, output, error) = RunUnblocked("check", root);
+        Assert.Equal(1, exit);
+        Assert.Equal("checked 1 Layerfile: 0 errors in 0 files, 0 warnings; 1 path could not be read", Assert.Single(Lines(output)));
+        Assert.StartsWith($"layer check: {fifo}: ", Assert.Single(Lines(error)));
+    }
+
+    [Fact]
+    public void CheckReportsInvalidUtf8AtItsLineAndColumn()
+    {
+        var file = Path.Combine(root, "Layerfile");
+        File.WriteAllBytes(file, [.. "FROM vm/ubuntu:18.04\nRUN echo "u8, 0xE9, .. "t\u00e9\n"u8]);
+        var (exit, output, _) = RunUnblocked("check", file);
+        Assert.Equal(1, exit);
+        var lines = Lines(output);
+        Assert.StartsWith($"{file}:2:10: error: invalid UTF-8", lines[0]);
+        Assert.Equal(("RUN echo \uFFFDt\u00e9", "         ^"), (lines[1], lines[2]));
+    }
+
+    [Fact]
+    public void ParseAndGraphRefuseAFifo()
+    {
+        var fifo = Fifo("web/Layerfile");
+        var (parseExit, parseOutput, parseError) = RunUnblocked("parse", "--json", fifo);
+        Assert.Equal((1, ""), (parseExit, parseOutput));
+        Assert.StartsWith($"layer parse: {fifo}: a named pipe", Assert.Single(Lines(parseError)));
+
+        Write("Layerfile", "FROM vm/ubuntu:18.04\n");
+        var (graphExit, _, graphError) = RunUnblocked("graph", root);
+        Assert.Equal(1, graphExit);
+        Assert.StartsWith("web/Layerfile:1:1: error: cannot read this Layerfile: a named pipe", graphError);
+    }
+
+    /// <summary>ESC, OSC, NUL, DEL and C1 from a Layerfile or its folder's name reach no terminal, whatever the command and format.</summary>
+    [Fact]
+    public void ControlCharactersOfALayerfileAreShownEscapedByEveryCommand()
+    {
+        var hostile = "\u001b]0;owned\u0007\u001b[2J\u0000\u007f\u009b";
+        // A file name cannot hold NUL; the rest is in the folder's name too.
+        var file = Write("we\u001b]0;owned\u0007\u001b[2J\u009bb/Layerfile", $"FROM vm/ubuntu:18.04\nRUN echo {hostile}\nWAIT /x{hostile}\n{hostile}rm\n");
+        var outputs = new List<string>();
+        foreach (var args in new[] { ["check", file], ["parse", file], ["parse", "--json", file], ["graph", root], ["graph", root, "--format", "dot"], new[] { "graph", root, "--format", "json" } })
+        {
+            var (exit, output, error) = RunUnblocked(args);
+            Assert.Equal(1, exit);
+            outputs.Add(output + error);
+        }
+
+        Assert.All(outputs, text => Assert.DoesNotContain(text, c => c is (< ' ' and not ('\t' or '\n' or '\r')) or (>= '\u007f' and <= '\u009f')));
+        Assert.Contains("RUN echo \\x1b]0;owned\\x07\\x1b[2J\\x00\\x7f\\x9b", outputs[1]);
+        Assert.Contains("we\\x1b]0;owned", outputs[3]);
+    }
+
     [Fact]
     public void ParseJsonHasKindPositionCanonicalTextAndArguments()
     {

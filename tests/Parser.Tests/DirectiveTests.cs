@@ -87,6 +87,64 @@ public sealed class DirectiveTests
         Assert.Equal(["1", "two words", "$HOME/bin:$PATH", ""], env.Pairs.Select(p => p.Value.Value));
     }
 
+    /// <summary>webapp.io's grammar: `...` and $(...) hold blanks like quotes; they stay in the value as written.</summary>
+    [Theory]
+    [InlineData("ENV A=`echo hello`", "`echo hello`")]
+    [InlineData("ENV A=$(echo hello)", "$(echo hello)")]
+    [InlineData("ENV A=pre$(date +%s)post", "pre$(date +%s)post")]
+    [InlineData("ENV A=$(echo $(date) \"a) b\" 'c) d' `e) f` (g h))", "$(echo $(date) \"a) b\" 'c) d' `e) f` (g h))")]
+    [InlineData("ENV A=`echo \\` b`", "`echo \\` b`")]
+    [InlineData("ENV A=\"x y\"$(z w)", "x y$(z w)")]
+    [InlineData("ENV A=$HOME/$", "$HOME/$")]
+    public void EnvValuesMayBeCommandsWithBlanks(string line, string value)
+    {
+        var env = Single<EnvInstruction>(line);
+        var pair = Assert.Single(env.Pairs);
+        Assert.Equal(("A", value), (pair.Key, pair.Value.Value));
+        Assert.Equal(line, env.Canonical);
+        Assert.Equal(line["ENV A=".Length..], pair.Value.Raw);
+    }
+
+    [Fact]
+    public void EnvCommandsSitAmongOtherPairs()
+    {
+        // The reference grammar's own example (corpus file 117, line 12).
+        var env = Single<EnvInstruction>("ENV a=`echo hello` b=$(echo hello) c='echo hello' d=\"echo hello\"");
+        Assert.Equal(
+            [("a", "`echo hello`"), ("b", "$(echo hello)"), ("c", "echo hello"), ("d", "echo hello")],
+            env.Pairs.Select(p => (p.Key, p.Value.Value)));
+        Assert.Equal((2, 20, 2, 35), (env.Pairs[1].Span.Line, env.Pairs[1].Span.Column, env.Pairs[1].Span.EndLine, env.Pairs[1].Span.EndColumn));
+    }
+
+    [Theory]
+    [InlineData("ENV A=$(echo a b", 7, "a closing )")]
+    [InlineData("ENV A=ok B=`echo a", 12, "a closing `")]
+    [InlineData("ENV A=$(echo \"a) b", 14, "a closing \"")]
+    public void AnUnclosedEnvCommandIsAnErrorAtItsStart(string line, int column, string expected)
+    {
+        var error = Assert.Single(LayerfileParser.Parse("FROM vm/x\n" + line + "\n", "L").Errors);
+        Assert.Equal((2, column), (error.Span.Line, error.Span.Column));
+        Assert.Contains(expected, error.Expected);
+    }
+
+    /// <summary>
+    /// An ENV command nested past the limit is the nesting error; and however quotes make the shell's
+    /// reading and the grammar's differ, parsing cannot recurse without bound.
+    /// </summary>
+    [Fact]
+    public void EnvCommandsNestWithinTheLimit()
+    {
+        var atLimit = "ENV A=$(" + new string('(', Limits.MaxNesting - 1) + new string(')', Limits.MaxNesting);
+        Assert.Equal("$(", Single<EnvInstruction>(atLimit).Pairs.Single().Value.Value[..2]);
+        var deep = Assert.Single(LayerfileParser.Parse("FROM vm/x\nENV A=$(" + new string('(', 1000) + "\n", "L").Errors);
+        Assert.Equal((2, 8 + Limits.MaxNesting), (deep.Span.Line, deep.Span.Column));
+
+        // The shell reads `"$( '"` as still open (a single quote inside $( inside double quotes), so the
+        // parentheses after it do not count; the grammar closes the double quote and opens $( again.
+        var tricky = "FROM vm/x\nENV A=\"$( '\"$" + new string('(', Limits.MaxInstructionLength - 30) + "\n";
+        Assert.True(LayerfileParser.Parse(tricky, "L").HasErrors);
+    }
+
     [Fact]
     public void EnvTakesDockersOnePairForm()
     {
@@ -101,6 +159,8 @@ public sealed class DirectiveTests
     [InlineData("CACHE ~/.npm ~/.cache/Cypress", InstructionKind.Cache, new[] { "~/.npm", "~/.cache/Cypress" })]
     [InlineData("WAIT /unit-tests /acceptance-tests", InstructionKind.Wait, new[] { "/unit-tests", "/acceptance-tests" })]
     [InlineData("EXPOSE TCP 5432 localhost:6379", InstructionKind.ExposeTcp, new[] { "5432", "localhost:6379" })]
+    [InlineData("SETUP FILE .env.sh", InstructionKind.SetupFile, new[] { ".env.sh" })]
+    [InlineData("SETUP FILE /etc/profile ~/.nvm/nvm.sh \"my env.sh\"", InstructionKind.SetupFile, new[] { "/etc/profile", "~/.nvm/nvm.sh", "my env.sh" })]
     public void ListsKeepTheirItems(string line, InstructionKind kind, string[] items)
     {
         var list = Single<ListInstruction>(line);
@@ -111,7 +171,6 @@ public sealed class DirectiveTests
     [Theory]
     [InlineData("WORKDIR /app", InstructionKind.Workdir, "/app")]
     [InlineData("USER testuser", InstructionKind.User, "testuser")]
-    [InlineData("SETUP FILE .env.sh", InstructionKind.SetupFile, ".env.sh")]
     public void SingleArgumentDirectives(string line, InstructionKind kind, string value)
     {
         var single = Single<SingleArgumentInstruction>(line);

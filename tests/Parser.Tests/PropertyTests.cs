@@ -24,7 +24,7 @@ public static class LayerfileArbitraries
         "MEMORY", "SETUP", "FILE", "SKIP", "REMAINING", "IF", "AND", "LABEL", "BUTTON", "EXPOSE", "WEBSITE", "TCP", "ARTIFACT",
         "PUBLIC", "BACKGROUND", "REPEATABLE", "UNORDERED", "DEFAULT=", "disabled", "From", "run", "CMD", "vm/ubuntu:18.04",
         "/base", "../x", "github/a/b@c", "a", "b=c", "K=\"v w\"", "'q q'", "\"", "'", "\\", "\\\\", "#", "=", "!=", "=~", "!=~",
-        "$(", ")", "(", "`", "$X", "2G", "0", "5", "-1", "99999999999", "localhost:80", "http://x:1", "/api", "[a-", "é", "\u0000",
+        "$(", ")", "(", "`", "$X", "A=`x y`", "B=$(x (y) \"z)\")", "2G", "0", "5", "-1", "99999999999", "localhost:80", "http://x:1", "/api", "[a-", "é", "\u0000",
     ];
 
     private static readonly string[] Separators = [" ", "  ", "\t", "\n", "\r\n", " \\\n", "\\\n", "\\ \t\r\n", "\n\n", "\n# c\n", "\n  # c \\\n", "\r"];
@@ -148,31 +148,94 @@ public sealed class PropertyTests
             Assert.Equal(argument.Raw, line[(argument.Span.Column - 1)..(argument.Span.EndColumn - 1)]);
         }
 
-        // And its value is its raw text unquoted (or, for rest-of-line texts, the raw text itself or folded).
+        // And its value is its raw text unquoted (or, for rest-of-line texts, the raw text itself or folded);
+        // an ENV value keeps its `...` and $(...) as written.
+        var envValues = result.Layerfile.Instructions.OfType<EnvInstruction>().SelectMany(e => e.Pairs).Where(p => !p.DockerForm)
+            .Select(p => p.Value).ToHashSet(ReferenceEqualityComparer.Instance);
         foreach (var argument in result.Layerfile.Instructions.SelectMany(TreeShape.Arguments))
         {
             var folded = string.Join(' ', argument.Raw.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries));
-            Assert.Contains(argument.Value, new[] { Unquote(argument.Raw), argument.Raw, folded });
+            var unquoted = envValues.Contains(argument) ? Unquote(argument.Raw, commands: true) : Unquote(argument.Raw);
+            Assert.Contains(argument.Value, new[] { unquoted, argument.Raw, folded });
         }
 
         return true;
     }
 
-    /// <summary>A reference for the grammar's quote removal: '...' literal, "..." with \" and \\ escaped.</summary>
-    private static string Unquote(string raw)
+    /// <summary>
+    /// A reference for the grammar's quote removal: '...' literal, "..." with \" and \\ escaped; with
+    /// <paramref name="commands"/> (ENV values), `...` and $(...) copied as written, their parentheses
+    /// counted and the quotes inside them skipped.
+    /// </summary>
+    private static string Unquote(string raw, bool commands = false)
     {
         var value = new System.Text.StringBuilder();
         char? quote = null;
         for (var i = 0; i < raw.Length; i++)
         {
             var c = raw[i];
-            if (quote is null && c is '"' or '\'') quote = c;
+            if (quote is null && commands && (c == '`' || (c == '$' && i + 1 < raw.Length && raw[i + 1] == '(')))
+            {
+                var end = CommandEnd(raw, i);
+                value.Append(raw, i, end - i);
+                i = end - 1;
+            }
+            else if (quote is null && c is '"' or '\'') quote = c;
             else if (quote == c) quote = null;
             else if (quote == '"' && c == '\\' && i + 1 < raw.Length && raw[i + 1] is '"' or '\\') value.Append(raw[++i]);
             else value.Append(c);
         }
 
         return value.ToString();
+    }
+
+    /// <summary>Just after the `...` or $(...) that starts at <paramref name="start"/>.</summary>
+    private static int CommandEnd(string raw, int start)
+    {
+        if (raw[start] == '`')
+        {
+            for (var i = start + 1; i < raw.Length; i++)
+            {
+                if (raw[i] == '\\') i++;
+                else if (raw[i] == '`') return i + 1;
+            }
+
+            return raw.Length;
+        }
+
+        var depth = 0;
+        for (var i = start + 2; i < raw.Length; i++)
+        {
+            switch (raw[i])
+            {
+                case '\\':
+                    i++;
+                    break;
+                case '\'':
+                    i = raw.IndexOf('\'', i + 1) is var close and >= 0 ? close : raw.Length;
+                    break;
+                case '"':
+                    for (i++; i < raw.Length && raw[i] != '"'; i++)
+                    {
+                        if (raw[i] == '\\') i++;
+                    }
+
+                    break;
+                case '`':
+                    i = CommandEnd(raw, i) - 1;
+                    break;
+                case '(':
+                    depth++;
+                    break;
+                case ')' when depth == 0:
+                    return i + 1;
+                case ')':
+                    depth--;
+                    break;
+            }
+        }
+
+        return raw.Length;
     }
 
     private static bool RoundTrips(string text)

@@ -17,7 +17,8 @@ internal static class CheckCommand
             "check",
             "Check Layerfiles for syntax errors and misplaced instructions, each file on its own.\n" +
             "Prints every error as path:line:col with the offending line, and warnings too.\n" +
-            "Exits 0 when no file has an error (warnings allowed), 1 otherwise.\n" +
+            "Exits 0 when every file was read and none has an error (warnings allowed), 1 otherwise;\n" +
+            "a path that is not a readable regular file (a FIFO, a device, a dangling link) is one line on stderr.\n" +
             "Whether FROM and WAIT targets exist is a question for `layer graph`.");
         command.Arguments.Add(paths);
         command.SetAction(result => Run(result.GetValue(paths) ?? [], result.InvocationConfiguration.Output, result.InvocationConfiguration.Error));
@@ -27,46 +28,47 @@ internal static class CheckCommand
     private static int Run(string[] paths, TextWriter output, TextWriter error)
     {
         if (paths.Length == 0) paths = ["."];
-        var files = new List<string>();
+        // Each file, and the folder it was found in: a Layerfile found by searching must not lead outside it.
+        var files = new List<(string Path, string? Within)>();
         var missing = false;
         foreach (var path in paths)
         {
-            if (File.Exists(path))
-            {
-                files.Add(path);
-            }
-            else if (Directory.Exists(path))
+            if (Directory.Exists(path))
             {
                 var found = LayerfileDiscovery.Find(path, name => name == "Layerfile" || name.EndsWith(".Layerfile", StringComparison.Ordinal));
-                if (found.Count == 0) error.WriteLine($"layer check: no Layerfile under {path} (looked for files named Layerfile or *.Layerfile)");
-                files.AddRange(found.Select(f => Path.Combine(path, f)));
+                if (found.Count == 0)
+                {
+                    error.WriteLine($"layer check: no Layerfile under {TerminalText.Escape(path)} (looked for files named Layerfile or *.Layerfile)");
+                    missing = true;
+                }
+
+                files.AddRange(found.Select(f => (Path.Combine(path, f), (string?)path)));
             }
             else
             {
-                error.WriteLine($"layer check: {path}: no such file or folder");
-                missing = true;
+                files.Add((path, null));
             }
         }
 
-        int errors = 0, warnings = 0, failed = 0;
-        foreach (var file in files)
+        int read = 0, unreadable = 0, errors = 0, warnings = 0, failed = 0;
+        foreach (var (file, within) in files)
         {
-            string text;
+            Layer.Parser.ParseResult result;
             try
             {
-                text = File.ReadAllText(file);
+                result = LayerfileReader.Parse(file, file, within);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (LayerfileReadException e)
             {
-                error.WriteLine($"layer check: cannot read {file}: {e.Message}");
-                missing = true;
+                error.WriteLine($"layer check: {TerminalText.Escape(e.Message)}");
+                unreadable++;
                 continue;
             }
 
-            var result = LayerfileParser.Parse(text, file);
+            read++;
             foreach (var diagnostic in result.Diagnostics)
             {
-                output.WriteLine(DiagnosticFormatter.Format(diagnostic, text));
+                output.WriteLine(DiagnosticFormatter.Format(diagnostic, result.Source));
             }
 
             errors += result.Errors.Count();
@@ -74,8 +76,14 @@ internal static class CheckCommand
             if (result.HasErrors) failed++;
         }
 
-        output.WriteLine($"checked {Plural(files.Count, "Layerfile")}: {Plural(errors, "error")} in {Plural(failed, "file")}, {Plural(warnings, "warning")}");
-        return errors > 0 || missing || files.Count == 0 ? 1 : 0;
+        // The count says what was checked; a path that could not be read was said on stderr, and is no "0 errors".
+        if (read > 0)
+        {
+            var notRead = unreadable > 0 ? $"; {Plural(unreadable, "path")} could not be read" : "";
+            output.WriteLine($"checked {Plural(read, "Layerfile")}: {Plural(errors, "error")} in {Plural(failed, "file")}, {Plural(warnings, "warning")}{notRead}");
+        }
+
+        return errors > 0 || unreadable > 0 || missing || read == 0 ? 1 : 0;
     }
 
     private static string Plural(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";

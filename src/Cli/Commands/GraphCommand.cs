@@ -38,25 +38,26 @@ internal static class GraphCommand
     {
         if (!Directory.Exists(root))
         {
-            error.WriteLine($"layer graph: {root}: no such folder");
+            error.WriteLine($"layer graph: {TerminalText.Escape(root)}: no such folder");
             return 1;
         }
 
         var graph = LayerfileGraph.Discover(root);
         var problems = graph.Nodes.SelectMany(n => n.Parse.Diagnostics).Concat(graph.Diagnostics).ToList();
-        output.Write(format switch
+        // Paths and arguments are the repository's text: its control characters are shown, not sent to the terminal.
+        output.Write(TerminalText.Escape(format switch
         {
             "dot" => Dot(graph),
             "json" => ParseCommand.ToJson(Json(graph, problems)) + "\n",
             _ => Text(graph),
-        });
+        }));
 
         foreach (var problem in problems)
         {
-            error.WriteLine(DiagnosticFormatter.Format(problem, ReadSource(root, problem.Span.File)));
+            error.WriteLine(DiagnosticFormatter.Format(problem, graph.Find(problem.Span.File)?.Parse.Source));
         }
 
-        if (graph.Nodes.Count == 0) error.WriteLine($"layer graph: no file named Layerfile under {root}");
+        if (graph.Nodes.Count == 0) error.WriteLine($"layer graph: no file named Layerfile under {TerminalText.Escape(root)}");
         return graph.HasErrors ? 1 : 0;
     }
 
@@ -134,16 +135,4 @@ internal static class GraphCommand
     };
 
     private static string Quote(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
-
-    private static string? ReadSource(string root, string relative)
-    {
-        try
-        {
-            return File.ReadAllText(Path.Combine(root, relative));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
 }

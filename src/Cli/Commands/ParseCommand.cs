@@ -32,18 +32,17 @@ internal static class ParseCommand
 
     private static int Run(string file, bool json, TextWriter output, TextWriter error)
     {
-        string text;
+        Layer.Parser.ParseResult result;
         try
         {
-            text = File.ReadAllText(file);
+            result = LayerfileReader.Parse(file, file);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (LayerfileReadException e)
         {
-            error.WriteLine($"layer parse: cannot read {file}: {e.Message}");
+            error.WriteLine($"layer parse: {TerminalText.Escape(e.Message)}");
             return 1;
         }
 
-        var result = LayerfileParser.Parse(text, file);
         if (json)
         {
             var tree = new JsonObject
@@ -58,12 +57,12 @@ internal static class ParseCommand
         {
             foreach (var instruction in result.Layerfile.Instructions)
             {
-                output.WriteLine($"{instruction.Span.Line,5}:{instruction.Span.Column,-3} {instruction.Canonical}");
+                output.WriteLine($"{instruction.Span.Line,5}:{instruction.Span.Column,-3} {TerminalText.Escape(instruction.Canonical)}");
             }
 
             foreach (var diagnostic in result.Diagnostics)
             {
-                error.WriteLine(DiagnosticFormatter.Format(diagnostic, text));
+                error.WriteLine(DiagnosticFormatter.Format(diagnostic, result.Source));
             }
         }
 

@@ -114,10 +114,10 @@ public static class Planner
                     environment = environment with { User = environment.Expand(user.Value.Value) };
                     pendingInstructions.Add(instruction);
                     break;
-                case SingleArgumentInstruction { Kind: InstructionKind.SetupFile } setup:
+                case ListInstruction { Kind: InstructionKind.SetupFile } setup:
                     environment = environment with
                     {
-                        SetupFiles = environment.SetupFiles.Add(GuestPath(environment.WorkingDirectory, environment.Expand(setup.Value.Value))),
+                        SetupFiles = environment.SetupFiles.AddRange(setup.Items.Select(file => GuestPath(environment.WorkingDirectory, environment.Expand(file.Value)))),
                     };
                     pendingInstructions.Add(instruction);
                     break;

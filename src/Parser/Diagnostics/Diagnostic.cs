@@ -25,7 +25,10 @@ public sealed record Diagnostic(Severity Severity, SourceSpan Span, string Messa
 
     internal static Diagnostic Warning(SourceSpan span, string message) => new(Severity.Warning, span, message, []);
 
-    /// <summary><c>path:line:col: error: message</c> on one line (no source excerpt).</summary>
+    /// <summary>
+    /// <c>path:line:col: error: message</c> (no source excerpt), safe to print: messages quote Layerfile
+    /// text and paths are file names, so their control characters are escaped (<see cref="TerminalText"/>).
+    /// </summary>
     public override string ToString() =>
-        $"{Span.File}:{Span.Line}:{Span.Column}: {(Severity == Severity.Error ? "error" : "warning")}: {Message}";
+        $"{TerminalText.Escape(Span.File)}:{Span.Line}:{Span.Column}: {(Severity == Severity.Error ? "error" : "warning")}: {TerminalText.Escape(Message)}";
 }

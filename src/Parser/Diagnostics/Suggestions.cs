@@ -13,6 +13,8 @@ internal static class Suggestions
         var bestDistance = int.MaxValue;
         foreach (var candidate in candidates)
         {
+            // Each edit changes the length by one at most: a long word is far from every keyword.
+            if (Math.Abs(upper.Length - candidate.Length) > limit) continue;
             var distance = Distance(upper, candidate);
             if (distance <= limit && distance < bestDistance)
             {

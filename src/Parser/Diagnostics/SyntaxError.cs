@@ -18,6 +18,10 @@ internal static class SyntaxError
             // Point at the quote that was never closed, not at the end of the line where that became clear.
             offset = quote;
         }
+        else if (error.Expected.Any(e => e.Label is "a closing )" or "a closing `") && ShellText.UnclosedAt(text) is >= 0 and var open)
+        {
+            offset = open; // the same for an ENV value's $( or backtick
+        }
 
         var word = WordAt(text, offset);
         var expected = error.Expected.Select(Describe).Distinct().ToList();
@@ -26,15 +30,6 @@ internal static class SyntaxError
         if (error.Message is not null)
         {
             return Diagnostic.Error(span, error.Message, expected);
-        }
-
-        // No keyword matched (a partial match such as `F` fails after its first letter): the first word is
-        // not a directive.
-        var first = WordAt(text, 0);
-        if (offset <= first.Length && expected.Contains("FROM") && expected.Contains("RUN"))
-        {
-            var unknown = UnknownDirective(first);
-            return Diagnostic.Error(line.Span(0, first.Length), unknown.Message, Keywords.Leading) with { Suggestion = unknown.Suggestion };
         }
 
         var keywords = expected.Where(e => e.Length > 0 && e.All(c => char.IsAsciiLetterUpper(c))).ToList();
@@ -71,6 +66,13 @@ internal static class SyntaxError
         var end = offset;
         while (end < text.Length && text[end] is not (' ' or '\t')) end++;
         return text[offset..end];
+    }
+
+    /// <summary>A line whose first word starts no directive: what the author most likely meant, with every keyword expected.</summary>
+    public static Diagnostic UnknownDirective(LineMap line, string first)
+    {
+        var (message, suggestion) = UnknownDirective(first);
+        return Diagnostic.Error(line.Span(0, first.Length), message, Keywords.Leading) with { Suggestion = suggestion };
     }
 
     private static (string Message, string? Suggestion) UnknownDirective(string word)

@@ -72,12 +72,14 @@ public sealed class LayerfileGraph
         return order;
     }
 
-    /// <summary>Discovers the Layerfiles under <paramref name="root"/> (see <see cref="LayerfileDiscovery"/>), parses them and links them.</summary>
+    /// <summary>
+    /// Discovers the Layerfiles under <paramref name="root"/> (see <see cref="LayerfileDiscovery"/>), reads
+    /// and parses them (<see cref="LayerfileReader"/>) and links them. One that cannot be read (a FIFO, a
+    /// dangling link, a link leading outside the root) is a node whose only error says why.
+    /// </summary>
     public static LayerfileGraph Discover(string root)
     {
-        var nodes = LayerfileDiscovery.Find(root)
-            .Select(path => new LayerfileNode(path, LayerfileParser.Parse(ReadText(System.IO.Path.Combine(root, path)), path)))
-            .ToList();
+        var nodes = LayerfileDiscovery.Find(root).Select(path => new LayerfileNode(path, Read(root, path))).ToList();
         return Link(root, nodes);
     }
 
@@ -167,16 +169,15 @@ public sealed class LayerfileGraph
             : $"`{name}` is not a base image: base images are named vm/NAME:TAG; did you mean `vm/{name}`?";
     }
 
-    private static string ReadText(string file)
+    private static ParseResult Read(string root, string path)
     {
         try
         {
-            return File.ReadAllText(file);
+            return LayerfileReader.Parse(System.IO.Path.Combine(root, path), path, within: root);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (LayerfileReadException e)
         {
-            // Discovery saw the file; if it vanished or is unreadable now, an empty text reports "no FROM" at its line 1.
-            return "";
+            return new ParseResult(new Layerfile(path, []), [Diagnostic.Error(new SourceSpan(path, 1, 1, 1, 1), $"cannot read this Layerfile: {e.Reason}")]);
         }
     }
 }

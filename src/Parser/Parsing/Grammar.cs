@@ -7,19 +7,16 @@ namespace Layer.Parser;
 /// <summary>
 /// The Layerfile grammar for one logical line (an instruction with its continuations already joined by
 /// <see cref="LogicalLines"/>). One parser per production; every directive starts with its keyword, so
-/// <see cref="Instruction"/> only commits to a directive once its keyword matched, and an unknown first
-/// word fails at offset 0 with every keyword expected. Checks on argument values (numbers, units,
+/// the line's first word picks the directive, and a first word that is no keyword is reported without
+/// parsing (<see cref="SyntaxError.UnknownDirective"/>). Checks on argument values (numbers, units,
 /// regexes) run in the builders (<see cref="Arguments"/>); rules that need the whole file run in
 /// <see cref="Checker"/>.
 /// </summary>
 internal static class Grammar
 {
-    public static Result<char, Build> Parse(string logicalLine)
-    {
-        var end = logicalLine.AsSpan().IndexOfAny(' ', '\t');
-        var first = end < 0 ? logicalLine : logicalLine[..end];
-        return (ByKeyword.GetValueOrDefault(first) ?? Instruction).Parse(logicalLine);
-    }
+    /// <summary>Parses a logical line whose first word is <paramref name="keyword"/>; null when that word starts no directive.</summary>
+    public static Result<char, Build>? Parse(string logicalLine, string keyword) =>
+        ByKeyword.TryGetValue(keyword, out var directive) ? directive.Parse(logicalLine) : null;
 
     // ---- Characters, words and arguments -------------------------------------------------------------
 
@@ -83,14 +80,55 @@ internal static class Grammar
 
     // ---- KEY=VALUE pairs (ENV, LABEL) --------------------------------------------------------------------
 
-    private static Parser<char, (Piece Key, Piece Value, bool DockerForm)> Pair(Parser<char, string> key) =>
+    private static Parser<char, (Piece Key, Piece Value, bool DockerForm)> Pair(Parser<char, string> key, Parser<char, string> value) =>
         Map(
             (k, v) => (k, v, false),
             Located(key),
-            Char('=').Labelled("=").Then(Located(WordValue.Or(Return("")))));
+            Char('=').Labelled("=").Then(Located(value.Or(Return("")))));
+
+    // webapp.io's grammar (Layerfile.g4) also lets an ENV value be `command` or $(command), which keep
+    // their blanks as "..." and '...' do. They stay in the value as written, backticks and $( ) included:
+    // Layer runs no command to set a variable.
+    private static readonly Parser<char, Unit> Escaped = Char('\\').Then(Any.Optional()).IgnoreResult();
+
+    private static Parser<char, Unit> Enclosed(char open, char close, Parser<char, Unit> inside) =>
+        Char(open).Then(inside.SkipMany()).Then(Char(close).Labelled($"a closing {close}")).IgnoreResult();
+
+    private static readonly Parser<char, Unit> SkipDoubleQuoted = Enclosed('"', '"', OneOf(Escaped, Token(c => c is not ('"' or '\\')).SkipAtLeastOnce()));
+
+    private static readonly Parser<char, Unit> SkipSingleQuoted = Enclosed('\'', '\'', Token(c => c != '\'').SkipAtLeastOnce());
+
+    private static readonly Parser<char, Unit> SkipBackticked = Enclosed('`', '`', OneOf(Escaped, Token(c => c is not ('`' or '\\')).SkipAtLeastOnce()));
+
+    /// <summary>
+    /// What <c>$(</c> holds up to its <c>)</c>: quotes and backticks hold their own parentheses, others nest.
+    /// Each level is a parser of its own, built for <see cref="Limits.MaxNesting"/> levels with none below,
+    /// so that no input makes parsing recurse deeper (LayerfileParser reports deeper nesting where it starts).
+    /// </summary>
+    private static readonly Parser<char, Unit> GroupBody = Enumerable.Range(0, Limits.MaxNesting).Aggregate(
+        Fail<Unit>("parentheses nest too deep"),
+        (deeper, _) => OneOf(
+                Escaped,
+                SkipDoubleQuoted,
+                SkipSingleQuoted,
+                SkipBackticked,
+                Char('(').Then(deeper).Then(Char(')').Labelled("a closing )")).IgnoreResult(),
+                Token(c => c is not ('(' or ')' or '"' or '\'' or '`' or '\\')).SkipAtLeastOnce())
+            .SkipMany());
+
+    private static readonly Parser<char, string> Substitution =
+        Try(String("$(")).Then(GroupBody).Then(Char(')').Labelled("a closing )")).MapWithInput((input, _) => input.ToString());
+
+    private static readonly Parser<char, string> Backticked = SkipBackticked.MapWithInput((input, _) => input.ToString());
+
+    private static readonly Parser<char, string> EnvUnquotedPart = OneOf(
+        Token(c => c is not (' ' or '\t' or '"' or '\'' or '`' or '$')).AtLeastOnceString(),
+        Try(Char('$').Before(Not(Char('(')))).Select(c => c.ToString()));
+
+    private static readonly Parser<char, string> EnvValue = OneOf(EnvUnquotedPart, DoubleQuoted, SingleQuoted, Backticked, Substitution).AtLeastOnceString();
 
     private static readonly Parser<char, IEnumerable<(Piece Key, Piece Value, bool DockerForm)>> EnvPairs =
-        Pair(Name).SeparatedAtLeastOnce(Blanks);
+        Pair(Name, EnvValue).SeparatedAtLeastOnce(Blanks);
 
     /// <summary>Docker's <c>ENV KEY value with spaces</c>: one pair, the value is the rest of the line.</summary>
     private static readonly Parser<char, IEnumerable<(Piece Key, Piece Value, bool DockerForm)>> DockerEnvPair =
@@ -168,7 +206,7 @@ internal static class Grammar
 
     private static readonly Parser<char, Build> Label = Directive(
         Keyword("LABEL"),
-        Blanks.Labelled("key=value").Then(Pair(LabelKey).SeparatedAtLeastOnce(Blanks)),
+        Blanks.Labelled("key=value").Then(Pair(LabelKey, WordValue).SeparatedAtLeastOnce(Blanks)),
         pairs => (m, _) => new LabelInstruction(m.Whole, Arguments.Pairs(m, pairs)));
 
     private static Parser<char, Build> NameList(InstructionKind kind, params string[] keywords) => Directive(
@@ -176,8 +214,8 @@ internal static class Grammar
         Argument("a variable name").AtLeastOnce(),
         names => (m, d) => new ListInstruction(m.Whole, kind, Arguments.VariableNames(m, names, d)));
 
-    private static Parser<char, Build> PathList(InstructionKind kind, string keyword, string label) => Directive(
-        Keyword(keyword),
+    private static Parser<char, Build> PathList(InstructionKind kind, string label, params string[] keywords) => Directive(
+        KeywordSequence(keywords),
         Argument(label).AtLeastOnce(),
         paths => (m, _) => new ListInstruction(m.Whole, kind, [.. paths.Select(m.Argument)]));
 
@@ -252,12 +290,13 @@ internal static class Grammar
         ("SECRET", NameList(InstructionKind.SecretEnv, "SECRET", "ENV")),
         ("WORKDIR", Single(InstructionKind.Workdir, "a directory", "WORKDIR")),
         ("USER", Single(InstructionKind.User, "a user name", "USER")),
-        ("CACHE", PathList(InstructionKind.Cache, "CACHE", "a directory to cache")),
+        ("CACHE", PathList(InstructionKind.Cache, "a directory to cache", "CACHE")),
         ("CHECKPOINT", Checkpoint),
         ("SPLIT", Split),
-        ("WAIT", PathList(InstructionKind.Wait, "WAIT", "a Layerfile path")),
+        ("WAIT", PathList(InstructionKind.Wait, "a Layerfile path", "WAIT")),
         ("MEMORY", Memory),
-        ("SETUP", Single(InstructionKind.SetupFile, "a file", "SETUP", "FILE")),
+        // One or more files, sourced in order (webapp.io's grammar).
+        ("SETUP", PathList(InstructionKind.SetupFile, "a file", "SETUP", "FILE")),
         ("SKIP", SkipRemainingIf),
         ("LABEL", Label),
         ("BUTTON", Button),
@@ -267,10 +306,7 @@ internal static class Grammar
 
     internal static readonly string[] LeadingKeywords = [.. Directives.Select(d => d.Keyword)];
 
-    /// <summary>Any instruction: the directive whose keyword matches, or a failure expecting every keyword.</summary>
-    private static readonly Parser<char, Build> Instruction = OneOf(Directives.Select(d => d.Parser));
-
-    // Trying twenty keywords in turn is what OneOf does; going straight to the directive the first word
-    // names gives the same result (each directive starts with its keyword) in a fraction of the time.
+    // Each directive starts with its keyword followed by a blank or the end, so the first word alone
+    // decides which one can match; trying twenty in turn would only find the same, many times slower.
     private static readonly Dictionary<string, Parser<char, Build>> ByKeyword = Directives.ToDictionary(d => d.Keyword, d => d.Parser, StringComparer.Ordinal);
 }

@@ -40,9 +40,17 @@ internal sealed class LineMap
     /// <summary>Physical position of a logical offset; an offset at the end is just after the last character.</summary>
     public (int Line, int Column) Position(int offset)
     {
-        var index = pieces.Count - 1;
-        while (index > 0 && pieces[index].Offset > offset) index--;
-        var piece = pieces[index];
+        // The last piece starting at or before the offset (a binary search: an instruction continued over
+        // thousands of lines asks this for each of its arguments).
+        int low = 0, high = pieces.Count - 1;
+        while (low < high)
+        {
+            var middle = (low + high + 1) / 2;
+            if (pieces[middle].Offset <= offset) low = middle;
+            else high = middle - 1;
+        }
+
+        var piece = pieces[low];
         return (piece.Line, piece.Column + (offset - piece.Offset));
     }
 }

@@ -12,10 +12,10 @@ namespace Layer.Parser;
 /// </summary>
 internal static class LogicalLines
 {
-    public static List<LineMap> Split(string text, string file, List<Diagnostic> diagnostics)
+    /// <summary>The logical lines in order, each made when asked for, with the warnings of its own physical lines.</summary>
+    public static IEnumerable<LineMap> Split(string text, string file, List<Diagnostic> diagnostics)
     {
         var physical = text.Split('\n');
-        var result = new List<LineMap>();
         var buffer = new StringBuilder();
         var index = 0;
         while (index < physical.Length)
@@ -46,6 +46,13 @@ internal static class LogicalLines
                 {
                     var candidate = TrimCarriageReturn(physical[index]);
                     var candidateIndent = Indentation(candidate);
+                    // Past the limit on problems the parser stops after this line; a million empty lines add nothing more.
+                    if (candidateIndent == candidate.Length && diagnostics.Count > Limits.MaxDiagnostics)
+                    {
+                        index++;
+                        continue;
+                    }
+
                     if (candidateIndent == candidate.Length)
                     {
                         diagnostics.Add(Diagnostic.Warning(
@@ -73,10 +80,8 @@ internal static class LogicalLines
             }
 
             map.Complete(TrimEnd(buffer.ToString()));
-            result.Add(map);
+            yield return map;
         }
-
-        return result;
     }
 
     private static string TrimCarriageReturn(string line) => line.TrimEnd('\r');
@@ -86,12 +91,7 @@ internal static class LogicalLines
     /// the file): printed back, it would read as a continuation, and the canonical form must read back
     /// as the same instruction.
     /// </summary>
-    private static string TrimEnd(string text)
-    {
-        text = text.TrimEnd(' ', '\t', '\r');
-        while (text.EndsWith('\\')) text = text[..^1].TrimEnd(' ', '\t', '\r');
-        return text;
-    }
+    private static string TrimEnd(string text) => text.TrimEnd(' ', '\t', '\r', '\\');
 
     private static int Indentation(string line)
     {

@@ -1,8 +1,7 @@
 namespace Layer.Parser;
 
 /// <summary>
-/// The directives that take exactly one argument: <c>WORKDIR path</c>, <c>USER name</c>,
-/// <c>SETUP FILE path</c>.
+/// The directives that take exactly one argument: <c>WORKDIR path</c>, <c>USER name</c>.
 /// </summary>
 public sealed record SingleArgumentInstruction(SourceSpan Span, InstructionKind SingleKind, Argument Value) : Instruction(Span)
 {
