@@ -39,6 +39,40 @@ public sealed class HostileLayerfileTests : IDisposable
         Assert.False(File.Exists(_marker), "git ran the command the CLONE line named");
     }
 
+    [HostFact(Needs.Root)]
+    public async Task A_layerfile_that_is_a_fifo_or_a_link_out_of_the_repository_is_refused_at_once()
+    {
+        var layerfile = Path.Combine(_repo, "Layerfile");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", ["--", layerfile])!)
+        {
+            await mkfifo.WaitForExitAsync();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        var run = await Layer(["run", _repo]);
+        Assert.Equal(1, run.Exit);
+        Assert.Contains("Layerfile", run.Stderr);
+
+        // A pull request's `Layerfile -> /etc/shadow` must not have the host file's lines echoed in errors.
+        File.Delete(layerfile);
+        var secret = Path.Combine(Path.GetTempPath(), "layer-secret-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllText(secret, "FROM root:$6$secret-hash:19000\n");
+        try
+        {
+            File.CreateSymbolicLink(layerfile, secret);
+            var linked = await Layer(["run", _repo]);
+            Assert.Equal(1, linked.Exit);
+            Assert.DoesNotContain("secret-hash", linked.Stdout + linked.Stderr);
+            var check = await Layer(["check", _repo]);
+            Assert.Equal(1, check.Exit);
+            Assert.DoesNotContain("secret-hash", check.Stdout + check.Stderr);
+        }
+        finally
+        {
+            File.Delete(secret);
+        }
+    }
+
     [HostFact(Needs.Root, Needs.Fuse, Needs.Libvirt)]
     public async Task Control_sequences_from_the_layerfile_and_the_guest_are_shown_not_obeyed()
     {

@@ -54,15 +54,22 @@ public sealed class LayerfileCommandsTests : IDisposable
     }
 
     [Fact]
-    public void CheckSearchesFoldersAndAcceptsUnresolvedParents()
+    public void CheckSearchesFoldersAndReportsWhatRunWouldRefuse()
     {
-        // FROM targets are the graph's question: check accepts what it cannot resolve.
+        // Both parse; `layer run` would refuse both before booting, so check says so at their FROM lines.
         Write("a/Layerfile", "FROM ubuntu:18.04\nRUN x\n");
         Write("b/x.Layerfile", "FROM ../nowhere\n");
         Write("c/notes.txt", "not a Layerfile\n");
+        Write("d/Layerfile", "FROM vm/busybox\nCOPY ../../outside /x\n");
+        Write("e/Layerfile", "FROM vm/busybox\nRUN x\n");
         var (exit, output, _) = Run("check", root);
-        Assert.Equal(0, exit);
-        Assert.Contains("checked 2 Layerfiles", output);
+        Assert.Equal(1, exit);
+        Assert.Contains("checked 4 Layerfiles: 3 errors in 3 files", output);
+        // The paths as check names them (it was given the folder).
+        Assert.Contains(Path.Combine(root, "a/Layerfile") + ":1:6: error:", output);
+        Assert.Contains(Path.Combine(root, "b/x.Layerfile") + ":1:6: error:", output);
+        Assert.Contains(Path.Combine(root, "d/Layerfile") + ":2:6: error:", output);
+        Assert.DoesNotContain("e/Layerfile", output);
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public sealed class TerminalWriterTests
     [InlineData("\e]0;owned\a", "\\x1b]0;owned\\x07")]
     [InlineData("\e]52;c;c2VjcmV0\e\\", "\\x1b]52;c;c2VjcmV0\\x1b\\")]
     [InlineData("\e[2J\e[H", "\\x1b[2J\\x1b[H")]
-    [InlineData("safe\rforged", "safe\\rforged")]
+    [InlineData("safe\rforged", "safe\\x0dforged")]
     [InlineData("nul\0bell\a del\x7f", "nul\\x00bell\\x07 del\\x7f")]
     [InlineData("c1 csi \u009b31m", "c1 csi \\x9b31m")]
     [InlineData("abc\u202edcb", "abc\\u202edcb")]

@@ -15,11 +15,13 @@ internal static class CheckCommand
         };
         var command = new Command(
             "check",
-            "Check Layerfiles for syntax errors and misplaced instructions, each file on its own.\n" +
+            "Check Layerfiles for everything `layer run` would refuse before booting a machine: syntax errors,\n" +
+            "misplaced instructions, a FROM that names nothing here (through the FROM chain), a COPY from\n" +
+            "outside the repository, a CLONE this host does not allow, more MEMORY than the host has.\n" +
             "Prints every error as path:line:col with the offending line, and warnings too.\n" +
             "Exits 0 when every file was read and none has an error (warnings allowed), 1 otherwise;\n" +
             "a path that is not a readable regular file (a FIFO, a device, a dangling link) is one line on stderr.\n" +
-            "Whether FROM and WAIT targets exist is a question for `layer graph`.");
+            "FROM github/... bases are not fetched: they are checked when built.");
         command.Arguments.Add(paths);
         command.SetAction(result => Run(result.GetValue(paths) ?? [], result.InvocationConfiguration.Output, result.InvocationConfiguration.Error));
         return command;
@@ -73,7 +75,17 @@ internal static class CheckCommand
 
             errors += result.Errors.Count();
             warnings += result.Diagnostics.Count(d => d.Severity == Severity.Warning);
-            if (result.HasErrors) failed++;
+            if (result.HasErrors)
+            {
+                failed++;
+                continue;
+            }
+
+            // What `layer run` would still refuse before booting: plan, graph and host-policy errors.
+            var problems = Layer.Engine.Running.Preflight.Check(file, Environment.GetEnvironmentVariable, display: file);
+            foreach (var problem in problems) output.WriteLine(problem);
+            errors += problems.Count;
+            if (problems.Count > 0) failed++;
         }
 
         // The count says what was checked; a path that could not be read was said on stderr, and is no "0 errors".

@@ -8,9 +8,9 @@ namespace Layer.Cli.Terminal;
 /// obeys control sequences, and a hostile one can retitle the window, write the clipboard (OSC 52), move the
 /// cursor to forge lines, or hide text. So only these pass: printable text, line feed, tab, and colour (SGR:
 /// <c>ESC [ digits ; m</c>, which our own output and many tools use). Every other control character is
-/// written visibly, C-style (<c>\x1b</c>, <c>\x07</c>, <c>\r</c>, <c>\x9b</c>), as are the bidirectional
-/// overrides that make text read differently from what it is ("Trojan Source", <c>\u202e</c>). The rest
-/// of an escaped sequence is then plain text. `layer shell` writes to the terminal directly, not through this.
+/// shown as the parser's diagnostics show it (<see cref="Layer.Parser.TerminalText"/>: <c>\x1b</c>,
+/// <c>\x0d</c>, <c>\u202e</c>); the rest of an escaped sequence is then plain text. `layer shell` writes to
+/// the terminal directly, not through this.
 /// </summary>
 internal sealed class TerminalWriter(TextWriter inner) : TextWriter
 {
@@ -103,20 +103,12 @@ internal sealed class TerminalWriter(TextWriter inner) : TextWriter
         Escape(held[0]);
         foreach (var c in held.AsSpan(1))
         {
-            if (c == '\x1b') { Escape(c); continue; }
             if (IsSafe(c)) inner.Write(c);
             else Escape(c);
         }
     }
 
-    private static bool IsSafe(char c) =>
-        c is '\n' or '\t'
-        || (c >= ' ' && c != '\x7f' && c is not (>= '\x80' and <= '\x9f') && c is not (>= '\u202a' and <= '\u202e') && c is not (>= '\u2066' and <= '\u2069'));
+    private static bool IsSafe(char c) => !Layer.Parser.TerminalText.IsUnsafe(c);
 
-    private void Escape(char c) => inner.Write(c switch
-    {
-        '\r' => "\\r",
-        < '\u0100' => $"\\x{(int)c:x2}",
-        _ => $"\\u{(int)c:x4}",
-    });
+    private void Escape(char c) => inner.Write(Layer.Parser.TerminalText.Escaped(c));
 }

@@ -174,7 +174,7 @@ public static class Builder
         }
         catch (PlanException e)
         {
-            throw new BuildException(Format(e.Diagnostic with { Span = e.Diagnostic.Span with { File = node.Path } }, path));
+            throw new BuildException(Format(e.Diagnostic with { Span = e.Diagnostic.Span with { File = node.Path } }, node.Parse.Source));
         }
     }
 
@@ -215,8 +215,7 @@ public static class Builder
         {
             var problems = node.Parse.Errors.Concat(graph.Diagnostics.Where(d => d.Severity == Severity.Error && SameFile(d.Span.File, node.Path, root))).ToList();
             if (problems.Count == 0) continue;
-            var source = File.ReadAllText(Path.Combine(root, node.Path));
-            errors[node.Path] = string.Join("\n", problems.Select(p => Format(p, null, source)));
+            errors[node.Path] = string.Join("\n", problems.Select(p => Format(p, node.Parse.Source)));
         }
 
         var nodes = graph.InBuildOrder().Where(n => wanted.Contains(n.Path)).ToList();
@@ -260,7 +259,7 @@ public static class Builder
         var target = plan.From;
         if (BaseProblem(target) is { } problem)
         {
-            throw new BuildException(Format(new Diagnostic(Severity.Error, target.Argument.Span with { File = node.Path }, problem, []), Path.Combine(session.RepositoryRoot, node.Path)));
+            throw new BuildException(Format(new Diagnostic(Severity.Error, target.Argument.Span with { File = node.Path }, problem, []), node.Parse.Source));
         }
 
         var name = ImageName(target);
@@ -271,7 +270,7 @@ public static class Builder
         }
         catch (ImageBuildException e)
         {
-            throw new BuildException(Format(new Diagnostic(Severity.Error, target.Argument.Span with { File = node.Path }, e.Message, []), Path.Combine(session.RepositoryRoot, node.Path)), e);
+            throw new BuildException(Format(new Diagnostic(Severity.Error, target.Argument.Span with { File = node.Path }, e.Message, []), node.Parse.Source), e);
         }
 
         return new BuildBase(image.Id, BootSource.Image(name), name);
@@ -302,7 +301,7 @@ public static class Builder
         var root = repositoryRoot ?? LayerfileDiscovery.FindRepositoryRoot(layerfile);
         var relative = Path.GetRelativePath(root, layerfile).Replace('\\', '/');
         var chain = new List<LayerfileNode>();
-        var current = Parsed(relative, layerfile);
+        var current = Parsed(relative, layerfile, root);
         // Walking the repository for other Layerfiles is needed only to follow FROM to one of them.
         var graph = current.Base is { Kind: FromTargetKind.Layerfile } ? LayerfileGraph.Discover(root) : LayerfileGraph.Link(root, [current]);
         current = graph.Find(relative) ?? current;
@@ -313,13 +312,13 @@ public static class Builder
             var errors = current.Parse.Errors.Concat(graph.Diagnostics.Where(d => d.Severity == Severity.Error && SameFile(d.Span.File, current.Path, root))).ToList();
             if (errors.Count > 0)
             {
-                var source = File.ReadAllText(Path.Combine(root, current.Path));
-                throw new BuildException(string.Join("\n", errors.Select(e => Format(e, null, source))));
+                throw new BuildException(string.Join("\n", errors.Select(e => Format(e, current.Parse.Source))));
             }
 
             if (current.Base is not { Kind: FromTargetKind.Layerfile }) break;
             var edge = graph.Edges.FirstOrDefault(e => e.Kind == EdgeKind.From && e.From == current.Path)
-                       ?? throw new BuildException($"{current.Path}: the Layerfile named by FROM {current.Base.Argument.Value} was not found");
+                       ?? throw new BuildException(Format(new Diagnostic(Severity.Error, current.Base.Argument.Span with { File = current.Path },
+                           $"the Layerfile named by FROM {current.Base.Argument.Value} was not found in {root}", []), current.Parse.Source));
             current = graph.Find(edge.To) ?? throw new BuildException($"{edge.To} is not a Layerfile of {root}");
         }
 
@@ -328,14 +327,24 @@ public static class Builder
     }
 
     /// <summary>A Layerfile that discovery skips (ignored by .gitignore, or named differently) still runs when named.</summary>
-    private static LayerfileNode Parsed(string relative, string path) => new(relative, LayerfileParser.Parse(File.ReadAllText(path), relative));
+    private static LayerfileNode Parsed(string relative, string path, string root)
+    {
+        try
+        {
+            // A FIFO, a device or a folder is refused at once (reading one would hang), as is invalid UTF-8,
+            // and so is a link to a file outside the repository (`Layerfile -> /etc/shadow` in a pull request
+            // would have its lines echoed in the build's error messages).
+            return new LayerfileNode(relative, LayerfileReader.Parse(path, relative, within: root));
+        }
+        catch (LayerfileReadException e)
+        {
+            throw new BuildException(e.Message);
+        }
+    }
 
     private static bool SameFile(string file, string relative, string root) =>
         file == relative || Path.GetFullPath(file, root) == Path.GetFullPath(relative, root);
 
-    private static string Format(Diagnostic diagnostic, string? path, string? source = null)
-    {
-        source ??= path is not null && File.Exists(path) ? File.ReadAllText(path) : null;
-        return DiagnosticFormatter.Format(diagnostic, source);
-    }
+    /// <param name="source">The Layerfile's text as it was read (ParseResult.Source), for the line and caret.</param>
+    internal static string Format(Diagnostic diagnostic, string? source) => DiagnosticFormatter.Format(diagnostic, source);
 }

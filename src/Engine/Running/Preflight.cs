@@ -13,8 +13,9 @@ namespace Layer.Engine.Running;
 /// </summary>
 public static class Preflight
 {
+    /// <param name="display">How to name <paramref name="layerfile"/> itself in messages (as the user wrote it); the Layerfiles it builds on are named from the repository root.</param>
     /// <returns>Each problem as `file:line:col: error: ...` with the line and a caret (or a one-line message where no line applies).</returns>
-    public static IReadOnlyList<string> Check(string layerfile, Func<string, string?> hostEnvironment)
+    public static IReadOnlyList<string> Check(string layerfile, Func<string, string?> hostEnvironment, string? display = null)
     {
         string root;
         IReadOnlyList<LayerfileNode> nodes;
@@ -24,7 +25,9 @@ public static class Preflight
         }
         catch (BuildException e)
         {
-            return [e.Message];
+            // Chain names the Layerfile from the repository root; say it as the user wrote it when that is where it starts.
+            var relative = Path.GetRelativePath(LayerfileDiscovery.FindRepositoryRoot(Path.GetFullPath(layerfile)), Path.GetFullPath(layerfile)).Replace('\\', '/');
+            return [display is not null && e.Message.StartsWith(relative + ":", StringComparison.Ordinal) ? display + e.Message[relative.Length..] : e.Message];
         }
 
         var problems = new List<string>();
@@ -34,9 +37,9 @@ public static class Preflight
         var remotes = GitRemote.FromEnvironment(hostEnvironment);
         foreach (var node in nodes)
         {
-            var path = Path.Combine(root, node.Path);
+            var name = display is not null && node == nodes[^1] ? display : node.Path;
             void Add(SourceSpan span, string message) =>
-                problems.Add(DiagnosticFormatter.Format(new Diagnostic(Severity.Error, span with { File = node.Path }, message, []), File.ReadAllText(path)));
+                problems.Add(Builder.Format(new Diagnostic(Severity.Error, span with { File = name }, message, []), node.Parse.Source));
 
             if (node.Base is { } from && Builder.BaseProblem(from) is { } baseProblem) Add(from.Argument.Span, baseProblem);
             if (node.Base is { Kind: FromTargetKind.GitHub } github)
@@ -65,7 +68,7 @@ public static class Preflight
             }
             catch (BuildException e)
             {
-                problems.Add(e.Message);
+                problems.Add(display is not null && node == nodes[^1] && e.Message.StartsWith(node.Path + ":", StringComparison.Ordinal) ? display + e.Message[node.Path.Length..] : e.Message);
                 break;
             }
         }
