@@ -121,6 +121,9 @@ public sealed class MirrorMount : IDisposable
     /// <summary>The kernel reads host files itself (FUSE passthrough) rather than asking us for each READ.</summary>
     internal bool KernelReadsHostFiles => _server.Passthrough;
 
+    /// <summary>Requests the kernel sent so far, by kind (LOOKUP, OPEN, ...): what a read costs in round trips to the mirror.</summary>
+    public IReadOnlyDictionary<string, long> RequestsServed() => _server.Served();
+
     /// <summary>Mounts a mirror of <see cref="MirrorOptions.HostRoot"/> at <see cref="MirrorOptions.Mountpoint"/>.</summary>
     /// <exception cref="FuseMountException">The mount failed; the message names the command and what to do.</exception>
     public static MirrorMount Mount(MirrorOptions options)

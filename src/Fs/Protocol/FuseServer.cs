@@ -26,6 +26,9 @@ internal sealed class FuseServer : IKernelCacheNotifier
     private readonly Func<uint, bool> _isAllowed;
     private readonly Action<string> _log;
     private readonly KernelCachePolicy? _cache;
+
+    /// <summary>Requests served, by opcode (what a benchmark divides by the files read: round trips per file).</summary>
+    private readonly long[] _served = new long[64];
     private readonly bool _offerPassthrough;
     private BackingFiles? _backing;
     private readonly List<Thread> _threads = new();
@@ -120,6 +123,19 @@ internal sealed class FuseServer : IKernelCacheNotifier
         }
     }
 
+    /// <summary>How many requests of each kind were served so far (by name, FUSE_LOOKUP...).</summary>
+    internal IReadOnlyDictionary<string, long> Served()
+    {
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        for (var opcode = 0u; opcode < _served.Length; opcode++)
+        {
+            var count = Interlocked.Read(ref _served[opcode]);
+            if (count > 0) counts[OpcodeTable.Find(opcode)?.Name ?? $"opcode {opcode}"] = count;
+        }
+
+        return counts;
+    }
+
     /// <summary>Handles one packet and returns the reply bytes, or an empty span when none is due.</summary>
     internal ReadOnlySpan<byte> Handle(ReadOnlySpan<byte> packet, ReplyBuffer reply)
     {
@@ -143,6 +159,7 @@ internal sealed class FuseServer : IKernelCacheNotifier
         }
 
         var info = request.Info!;
+        Interlocked.Increment(ref _served[request.Header.opcode & 63]);
         if (info.Handling == OpcodeHandling.Refuse) return reply.Error(unique, Errno.EROFS);
         if (info.Handling == OpcodeHandling.Unsupported) return reply.Error(unique, Errno.ENOSYS);
         if (!info.Privileged && !_isAllowed(request.Header.uid)) return reply.Error(unique, Errno.EACCES);
