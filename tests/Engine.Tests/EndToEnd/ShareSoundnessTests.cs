@@ -11,6 +11,7 @@ namespace Layer.Engine.Tests.EndToEnd;
 /// consecutive steps; the second step's read set must hold all of them, and an edit of each must make
 /// it re-run. Real VMs, the host's transport (virtio-fs where virtiofsd is installed).
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ShareSoundnessTests : IDisposable
 {
     private const string CacheRoot = "/var/lib/layer-test";
