@@ -14,8 +14,8 @@ GC.TryStartNoGCRegion(64L * 1024 * 1024);
 Layer.Cli.Terminal.HugePages.AdviseGcHeap(64L * 1024 * 1024);
 
 // What the CLI prints comes mostly from Layerfiles and guests: no control sequence but colour reaches the terminal.
-Console.SetOut(Layer.Cli.Terminal.TerminalWriter.Around(Console.Out));
-Console.SetError(Layer.Cli.Terminal.TerminalWriter.Around(Console.Error));
+Console.SetOut(Layer.Cli.Terminal.TerminalWriter.OnStandard(error: false));
+Console.SetError(Layer.Cli.Terminal.TerminalWriter.OnStandard(error: true));
 
 foreach (var command in CommandTable.All())
 {

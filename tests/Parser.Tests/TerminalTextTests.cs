@@ -62,4 +62,14 @@ public sealed class TerminalTextTests
             Assert.StartsWith(TerminalText.Escape(line[(diagnostic.Span.Column - 1)..]), lines[^2][caret..]);
         }
     }
+
+    [Fact]
+    public void The_fast_path_knows_every_unsafe_character_and_no_other()
+    {
+        for (var c = char.MinValue; c < '\u3000'; c++)
+        {
+            var text = "a" + c + "b";
+            Assert.Equal(TerminalText.IsUnsafe(c), TerminalText.Escape(text) != text);
+        }
+    }
 }

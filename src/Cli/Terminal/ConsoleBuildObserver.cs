@@ -80,6 +80,9 @@ internal sealed class ConsoleBuildObserver(TextWriter output, bool color, bool p
                     output.Write(c);
                 }
             }
+
+            // Written a character at a time: what came without a line end yet shows now.
+            output.Flush();
         }
     }
 

@@ -12,37 +12,55 @@ namespace Layer.Cli.Terminal;
 /// <c>\x0d</c>, <c>\u202e</c>); the rest of an escaped sequence is then plain text. `layer shell` writes to
 /// the terminal directly, not through this.
 /// </summary>
-internal sealed class TerminalWriter(TextWriter inner) : TextWriter
+internal sealed class TerminalWriter(Func<TextWriter> open) : TextWriter
 {
+    private TextWriter? _inner;
+
+    public TerminalWriter(TextWriter inner) : this(() => inner)
+    {
+    }
+
+    /// <summary>The writer underneath, made on first use: most runs never write to stderr, and making it costs startup time.</summary>
+    private TextWriter inner => _inner ??= open();
+
     /// <summary>The longest colour sequence waited for (<c>ESC[38;2;255;255;255;48;2;255;255;255m</c> is 36).</summary>
     private const int LongestColour = 48;
 
     private readonly StringBuilder _pending = new();
 
-    public override Encoding Encoding => inner.Encoding;
+    public override Encoding Encoding => Encoding.UTF8;
 
-    public override IFormatProvider FormatProvider => inner.FormatProvider;
+    /// <summary>
+    /// A writer on standard output or error (file descriptor 1 or 2) for use from several threads, opened when
+    /// first written to. It writes through after each string (a prompt shows before its answer is read) and
+    /// after each line written a character at a time: one system call per write, not per character.
+    /// </summary>
+    public static TextWriter OnStandard(bool error) => Synchronized(new TerminalWriter(() =>
+        new StreamWriter(error ? Console.OpenStandardError() : Console.OpenStandardOutput(), new UTF8Encoding(false), 4096)));
 
-    /// <summary>Wraps <paramref name="writer"/> for use from several threads.</summary>
-    public static TextWriter Around(TextWriter writer) => Synchronized(new TerminalWriter(writer));
-
-    public override void Write(char value) => Put(value);
+    public override void Write(char value)
+    {
+        Put(value);
+        if (value == '\n') inner.Flush();
+    }
 
     public override void Write(string? value)
     {
         if (value is null) return;
         foreach (var c in value) Put(c);
+        inner.Flush();
     }
 
     public override void Write(char[] buffer, int index, int count)
     {
         for (var i = index; i < index + count; i++) Put(buffer[i]);
+        inner.Flush();
     }
 
     public override void WriteLine(string? value)
     {
-        Write(value);
-        Write(inner.NewLine);
+        if (value is not null) foreach (var c in value) Put(c);
+        Write(NewLine);
     }
 
     public override void Flush() => inner.Flush();

@@ -24,6 +24,13 @@ internal sealed class LockedFileEngine(EngineSettings settings, string storeColl
 {
     private readonly string _lockPath = settings.Filename + ".lock";
 
+    /// <summary>
+    /// Whether this process has seen the store's collection in the file. Looking it up costs a query of its
+    /// own (a sixth of a no-change run's instructions when done on every operation), and a file that had it
+    /// can only lose it to damage that LiteDB's own checks meet on the way.
+    /// </summary>
+    private bool _collectionSeen;
+
     private T Locked<T>(Func<LiteEngine, T> operation)
     {
         try
@@ -36,6 +43,7 @@ internal sealed class LockedFileEngine(EngineSettings settings, string storeColl
             catch (Exception e) when (IndexDamage.Is(e))
             {
                 damaged(IndexDamage.MoveAside(settings.Filename));
+                _collectionSeen = false;
                 return Run(operation);
             }
         }
@@ -52,10 +60,12 @@ internal sealed class LockedFileEngine(EngineSettings settings, string storeColl
         try
         {
             using var engine = IndexDamage.Open(settings);
-            if (created || IsBare(engine))
+            if (created || (!_collectionSeen && IsBare(engine)))
             {
                 foreach (var field in indexes) engine.EnsureIndex(storeCollection, field, BsonExpression.Create(field), unique: false);
             }
+
+            _collectionSeen = true;
 
             return operation(engine);
         }

@@ -16,8 +16,11 @@ namespace Layer.Parser;
 /// </summary>
 public static class TerminalText
 {
+    // Spelled out rather than found by testing every char up to U+2069: this runs in every `layer` process.
     private static readonly SearchValues<char> Controls = SearchValues.Create(
-        string.Concat(Enumerable.Range(0, 0x206A).Select(c => (char)c).Where(IsUnsafe)));
+        "\0\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f" +
+        "\x7f\x80\x81\x82\x83\x84\x85\x86\x87\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f\x90\x91\x92\x93\x94\x95\x96\x97\x98\x99\x9a\x9b\x9c\x9d\x9e\x9f" +
+        "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069");
 
     public static string Escape(string text)
     {
