@@ -86,4 +86,21 @@ public sealed class ShareSoundnessTests : IDisposable
             $"RUN sleep 1; {Touch}\nRUN {Touch}\n");
         await EveryAccessOfTheSecondStepIsItsOwn(line: 7);
     }
+
+    [HostFact(Needs.Root, Needs.Fuse, Needs.Libvirt)]
+    public async Task A_guest_that_remounts_the_share_read_write_still_changes_nothing_on_the_host()
+    {
+        Files();
+        // The guest is root: it can remount the share and try every way of writing through it.
+        _repo.Write("Layerfile",
+            $"FROM vm/busybox\nENV RUN_ID={_token}\n" +
+            "RUN mount -o remount,rw /layer/share; echo pwned > /layer/share/data/read.txt; rm -f /layer/share/data/stat.txt; " +
+            "touch /layer/share/new.txt; mkdir /layer/share/newdir; chmod 777 /layer/share/data/read.txt; true\n");
+        await Run();
+        Assert.Equal("read\n", File.ReadAllText(Path.Combine(_repo.Root, "data/read.txt")));
+        Assert.True(File.Exists(Path.Combine(_repo.Root, "data/stat.txt")));
+        Assert.False(File.Exists(Path.Combine(_repo.Root, "new.txt")));
+        Assert.False(Directory.Exists(Path.Combine(_repo.Root, "newdir")));
+        Assert.NotEqual(UnixFileMode.OtherWrite, File.GetUnixFileMode(Path.Combine(_repo.Root, "data/read.txt")) & UnixFileMode.OtherWrite);
+    }
 }
