@@ -23,9 +23,11 @@ foreach (var command in CommandTable.All())
 }
 
 var parsed = root.Parse(args);
+// Signals are ours alone (no termination timeout from System.CommandLine: cleanup may take longer than 2 s).
+using var interruption = new Layer.Cli.Terminal.Interruption();
 try
 {
-    var code = await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    var code = await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, interruption.Token);
     // A malformed command line has printed its errors and the usage; it ends as usage errors do in Unix tools.
     return parsed.Errors.Count > 0 ? ExitCodes.Usage : code;
 }

@@ -121,6 +121,9 @@ public sealed class MirrorMount : IDisposable
     /// <summary>The kernel reads host files itself (FUSE passthrough) rather than asking us for each READ.</summary>
     internal bool KernelReadsHostFiles => _server.Passthrough;
 
+    /// <summary>Unmounts every mirror this process has mounted (idempotent): for the owner of the process's signals.</summary>
+    public static void UnmountAll() => Mounting.MountRegistry.DisposeAll();
+
     /// <summary>Requests the kernel sent so far, by kind (LOOKUP, OPEN, ...): what a read costs in round trips to the mirror.</summary>
     public IReadOnlyDictionary<string, long> RequestsServed() => _server.Served();
 

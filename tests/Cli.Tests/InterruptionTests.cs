@@ -65,6 +65,29 @@ public sealed partial class InterruptionTests : IDisposable
         AssertNothingLeftOf(runId);
     }
 
+    [HostFact(Needs.Root, Needs.Fuse, Needs.Libvirt)]
+    public async Task A_second_Ctrl_C_stops_at_once_with_the_machines_destroyed_and_the_mirrors_unmounted()
+    {
+        Layerfile("RUN echo started-$RUN_ID && sleep 600");
+        using var run = PublishedCli.Start(_repo, CacheRoot, ["run", _repo]);
+        await run.WaitFor("started-" + _id, TimeSpan.FromMinutes(5));
+        var runId = RunId(run.Output);
+        Signal("INT", run.Process.Id);
+        Signal("INT", run.Process.Id);
+
+        Assert.Equal(130, await run.Exit(TimeSpan.FromMinutes(1)));
+        Assert.Contains("stopped at once", run.Output);
+        var domains = Command("virsh", "-c", "qemu:///system", "list", "--name");
+        Assert.DoesNotContain(domains.Split('\n'), d => d.StartsWith(runId + "-", StringComparison.Ordinal));
+        Assert.DoesNotContain($"/runs/{runId}/", File.ReadAllText("/proc/self/mountinfo"));
+
+        // What it had no time to tidy (its run folder), the next run reaps.
+        Layerfile("RUN echo started-$RUN_ID");
+        var next = await PublishedCli.Run(_repo, CacheRoot, ["run", _repo]);
+        Assert.True(next.Exit == 0, next.Stdout + next.Stderr);
+        AssertNothingLeftOf(runId);
+    }
+
     private static void AssertNothingLeftOf(string runId)
     {
         var domains = Command("virsh", "-c", "qemu:///system", "list", "--all", "--name");

@@ -70,8 +70,6 @@ internal static class RunCommand
     private static async Task<int> RunAsync(BuildOptions options, string? reportPath, CancellationToken cancellationToken)
     {
         var observer = new ConsoleBuildObserver(Console.Out, !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null, prefixed: options.All);
-        using var interruption = new Interruption(cancellationToken);
-        cancellationToken = interruption.Token;
         try
         {
             HostSetup.Ensure();
@@ -79,10 +77,10 @@ internal static class RunCommand
             observer.Summary(report);
             if (reportPath is not null) report.WriteTo(reportPath);
             if (report.ServedUntilCancelled) return 0;
-            if (interruption.Requested) return Interrupted();
+            if (cancellationToken.IsCancellationRequested) return Interrupted();
             return ExitCodes.Of(report);
         }
-        catch (Exception) when (interruption.Requested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
             return Interrupted();
         }

@@ -1,30 +1,24 @@
-using System.Runtime.InteropServices;
-
 namespace Layer.Fs.Mounting;
 
 /// <summary>
-/// Live mirrors of this process, unmounted on Ctrl-C, SIGTERM, SIGHUP and normal exit, so a stopped
-/// `layer` never leaves a mount behind (only SIGKILL can, and the next start cleans that).
+/// Live mirrors of this process, so that whoever owns the process's signals (the CLI) can unmount them all
+/// at once, and so that a normal exit never leaves a mount behind (only SIGKILL can, and the next start
+/// cleans that). No signal handler here: a library that unmounts under a running build races the build's
+/// own unwinding.
 /// </summary>
 internal static class MountRegistry
 {
     private static readonly Lock Gate = new();
     private static readonly HashSet<IDisposable> Live = new();
-    private static List<PosixSignalRegistration>? _registrations;
+    private static bool _hooked;
 
     public static void Add(IDisposable mount)
     {
         lock (Gate)
         {
             Live.Add(mount);
-            if (_registrations is not null) return;
-            _registrations = new List<PosixSignalRegistration>();
-            foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP })
-            {
-                // Cancel stays false: after the mounts are gone the process ends as the signal asks.
-                _registrations.Add(PosixSignalRegistration.Create(signal, _ => DisposeAll()));
-            }
-
+            if (_hooked) return;
+            _hooked = true;
             AppDomain.CurrentDomain.ProcessExit += (_, _) => DisposeAll();
         }
     }
@@ -34,7 +28,8 @@ internal static class MountRegistry
         lock (Gate) Live.Remove(mount);
     }
 
-    private static void DisposeAll()
+    /// <summary>Unmounts every live mirror (each Dispose is idempotent).</summary>
+    public static void DisposeAll()
     {
         IDisposable[] all;
         lock (Gate) all = Live.ToArray();
@@ -46,7 +41,7 @@ internal static class MountRegistry
             }
             catch (Exception e)
             {
-                Console.Error.WriteLine($"layer: unmounting a mirror on exit failed: {e.Message}");
+                Console.Error.WriteLine($"layer: unmounting a mirror failed: {e.Message}");
             }
         }
     }

@@ -11,8 +11,8 @@ namespace Layer.Vm.Machines;
 
 /// <summary>
 /// The entry point for running machines: one libvirt connection, the image and layer stores, and this
-/// process's run folder. Opening one reaps what killed runs left behind; SIGINT/SIGTERM and
-/// <see cref="Dispose"/> destroy this run's machines. Domains are started with AUTODESTROY, so libvirt
+/// process's run folder. Opening one reaps what killed runs left behind; <see cref="Dispose"/> destroys
+/// this run's machines (and <see cref="DestroyAllInProcess"/> every host's, for a signal's owner). Domains are started with AUTODESTROY, so libvirt
 /// also stops them if this process dies without cleaning up.
 /// </summary>
 public sealed class VmHost : IDisposable
@@ -20,7 +20,8 @@ public sealed class VmHost : IDisposable
     private readonly LibvirtConnection _connection;
     private readonly RunDirectory _run;
     private readonly ConcurrentDictionary<string, Machine> _machines = new();
-    private readonly List<PosixSignalRegistration> _signals = [];
+    /// <summary>The hosts this process has open, for <see cref="DestroyAllInProcess"/>.</summary>
+    private static readonly ConcurrentDictionary<VmHost, byte> Live = new();
     private readonly Lazy<string> _domainType;
     private int _machineCount;
     private bool _disposed;
@@ -80,12 +81,7 @@ public sealed class VmHost : IDisposable
         {
             Reaper.ReapAbandonedRuns(connection, cache);
             var host = new VmHost(connection, cache, images, RunDirectory.Create(cache), progress ?? (_ => { }));
-            foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
-            {
-                // Not cancelled: the process still ends as it would, but without leaving machines behind.
-                host._signals.Add(PosixSignalRegistration.Create(signal, _ => host.DestroyAll()));
-            }
-
+            Live.TryAdd(host, 0);
             return host;
         }
         catch
@@ -212,17 +208,27 @@ public sealed class VmHost : IDisposable
 
     internal void Forget(Machine machine) => _machines.TryRemove(machine.Name, out _);
 
-    /// <summary>Pulls the plug on every machine of this run (signal handlers call this too).</summary>
+    /// <summary>Pulls the plug on every machine of this run.</summary>
     public void DestroyAll()
     {
         foreach (var machine in _machines.Values) machine.Destroy();
+    }
+
+    /// <summary>
+    /// Pulls the plug on every machine of every host this process has open (idempotent): what the owner of
+    /// the process's signals calls to stop at once. No signal handler here: destroying machines under a
+    /// running build races the build's own unwinding, which cancellation drives.
+    /// </summary>
+    public static void DestroyAllInProcess()
+    {
+        foreach (var host in Live.Keys) host.DestroyAll();
     }
 
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
-        foreach (var signal in _signals) signal.Dispose();
+        Live.TryRemove(this, out _);
         foreach (var machine in _machines.Values) machine.Dispose();
         _connection.Dispose();
         _run.Delete();
