@@ -24,7 +24,7 @@ public sealed class SnapshotTests(BusyboxMachineFixture vm)
 
         var layer = await vm.Machine.SnapshotAsync();
 
-        Assert.True(vm.Host.LayerExists(layer));
+        Assert.True(Layer.Vm.Disks.LayerCatalog.Exists(vm.Host.Cache, layer));
         Assert.Equal(layer, vm.Machine.ParentLayerId);
         Assert.Equal(0, (await Sh(vm.Machine, "echo later > /data/marker && touch /data/later")).Exit);
         Assert.Equal((0, "later\n"), await Sh(vm.Machine, "cat /data/marker"));

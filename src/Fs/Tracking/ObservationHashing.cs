@@ -134,6 +134,4 @@ internal static class ObservationHashing
             return hash.ToHashCode();
         }
     }
-
-    internal static string DecodeName(byte[] name) => Encoding.UTF8.GetString(name);
 }

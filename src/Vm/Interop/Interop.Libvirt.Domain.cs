@@ -28,9 +28,5 @@ internal static partial class Interop
         /// <summary>1 running, 0 not, -1 error.</summary>
         [LibraryImport(Libraries.Libvirt)]
         internal static partial int virDomainIsActive(SafeDomainHandle domain);
-
-        /// <summary>Returns a malloc'ed string the caller frees with free(3).</summary>
-        [LibraryImport(Libraries.Libvirt)]
-        internal static partial IntPtr virDomainGetXMLDesc(SafeDomainHandle domain, uint flags);
     }
 }

@@ -41,21 +41,6 @@ internal sealed class LibvirtDomain : IDisposable
             : throw error;
     }
 
-    /// <summary>The live domain XML (disk sources change after each external snapshot).</summary>
-    public unsafe string GetXml()
-    {
-        var xml = Interop.Libvirt.virDomainGetXMLDesc(_handle, 0);
-        if (xml == IntPtr.Zero) throw LibvirtException.FromLastError($"read the XML of domain {Name}");
-        try
-        {
-            return Marshal.PtrToStringUTF8(xml) ?? "";
-        }
-        finally
-        {
-            NativeMemory.Free((void*)xml);
-        }
-    }
-
     /// <summary>
     /// An external, disk-only, atomic snapshot without libvirt metadata: QEMU switches every listed disk
     /// to the new overlay named in <paramref name="snapshotXml"/>, and the old image becomes its

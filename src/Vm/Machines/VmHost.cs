@@ -91,9 +91,6 @@ public sealed class VmHost : IDisposable
         }
     }
 
-    /// <summary>Whether a committed layer with this id exists (the engine checks before trusting a cache entry).</summary>
-    public bool LayerExists(string layerId) => LayerCatalog.Exists(Cache, layerId);
-
     /// <summary>Names of the running libvirt domains (all of them, not only this run's).</summary>
     public IReadOnlyList<string> RunningDomainNames() => _connection.ListDomainNames(activeOnly: true);
 

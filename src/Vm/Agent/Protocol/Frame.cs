@@ -5,7 +5,4 @@ namespace Layer.Vm.Agent.Protocol;
 /// and errors about the link itself use it. The payload array is owned by the
 /// frame (a fresh array per frame), so handlers may keep it.
 /// </summary>
-internal readonly record struct Frame(MessageType Type, uint RequestId, byte[] Payload)
-{
-    public PayloadReader Reader() => new(Payload);
-}
+internal readonly record struct Frame(MessageType Type, uint RequestId, byte[] Payload);

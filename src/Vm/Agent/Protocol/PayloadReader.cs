@@ -57,9 +57,6 @@ internal ref struct PayloadReader(ReadOnlySpan<byte> payload)
         return items;
     }
 
-    /// <summary>The rest of the payload, for messages whose body is raw bytes.</summary>
-    public ReadOnlySpan<byte> Rest() => Take(Remaining);
-
     /// <summary>Call after the last field: trailing bytes mean the two sides disagree on the layout.</summary>
     public readonly void End()
     {
