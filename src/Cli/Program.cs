@@ -11,7 +11,7 @@ var root = new RootCommand(
 // each of those large arrays started a full collection). A longer run that allocates
 // more leaves the region by itself and collects as usual from then on.
 GC.TryStartNoGCRegion(64L * 1024 * 1024);
-Layer.Cli.Terminal.HugePages.AdviseGcHeap(64L * 1024 * 1024);
+Layer.Cli.Host.HugePages.AdviseGcHeap(64L * 1024 * 1024);
 
 // What the CLI prints comes mostly from Layerfiles and guests: no control sequence but colour reaches the terminal.
 Console.SetOut(Layer.Cli.Terminal.TerminalWriter.OnStandard(error: false));

@@ -1,3 +1,4 @@
+using Layer.Cli.Host;
 using Layer.Cli.Terminal;
 
 namespace Layer.Cli.Tests;

@@ -1,3 +1,4 @@
+using Layer.Cli.Host;
 using Layer.Engine.Planning;
 using Layer.Engine.Reporting;
 using Layer.Engine.Running;

@@ -1,3 +1,4 @@
+using Layer.Cli.Host;
 using System.CommandLine;
 using Layer.Cli.Terminal;
 using Layer.Engine.Running;

@@ -1,3 +1,4 @@
+using Layer.Cli.Host;
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Layer.Cli.Terminal;

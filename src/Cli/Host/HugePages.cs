@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Layer.Cli.Terminal;
+namespace Layer.Cli.Host;
 
 /// <summary>
 /// Asks the kernel for transparent huge pages under the GC's allocation area. A no-change `layer run`

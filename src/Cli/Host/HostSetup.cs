@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
-namespace Layer.Cli.Terminal;
+namespace Layer.Cli.Host;
 
 /// <summary>
 /// Makes sure the host can run VMs before a build: as root, runs the embedded copy of
