@@ -1,8 +1,8 @@
 using Layer.Cli.Host;
+using Layer.Cli.Terminal;
 using Layer.Engine.Planning;
 using Layer.Engine.Reporting;
 using Layer.Engine.Running;
-using Layer.Cli.Terminal;
 using Layer.Fs.Mounting;
 using Layer.Vm.Agent;
 using Layer.Vm.Host;

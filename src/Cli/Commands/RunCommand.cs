@@ -1,11 +1,7 @@
-using Layer.Cli.Host;
 using System.CommandLine;
+using Layer.Cli.Host;
 using Layer.Cli.Terminal;
 using Layer.Engine.Running;
-using Layer.Fs.Mounting;
-using Layer.Vm.Images;
-using Layer.Vm.Libvirt;
-using Layer.Vm.Machines;
 
 namespace Layer.Cli.Commands;
 

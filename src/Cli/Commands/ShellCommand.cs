@@ -1,11 +1,10 @@
-using Layer.Cli.Host;
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using Layer.Cli.Host;
 using Layer.Cli.Terminal;
-using Layer.Engine.Reporting;
 using Layer.Engine.Planning;
+using Layer.Engine.Reporting;
 using Layer.Engine.Running;
-using Layer.Fs.Mounting;
 using Layer.Vm.Agent;
 using Layer.Vm.Images;
 using Layer.Vm.Libvirt;

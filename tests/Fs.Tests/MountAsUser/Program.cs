@@ -1,10 +1,17 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Layer.Fs;
 using Layer.Fs.Mounting;
 
 // Usage: Layer.Fs.MountAsUser HOST MOUNTPOINT ALLOWED-UID|- COMMAND [ARGS...]
 // Mounts HOST at MOUNTPOINT as whoever runs it, runs COMMAND inside with one epoch open, prints the
 // read set as JSON on stdout and exits with COMMAND's exit code (or 2 with the mount error on stderr).
+// Like the CLI, this process owns its signals: SIGINT, SIGTERM or SIGHUP unmounts and exits 128+n.
+var signals = new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP }.Select(signal => PosixSignalRegistration.Create(signal, context =>
+{
+    MirrorMount.UnmountAll();
+    Environment.Exit(128 + (context.Signal switch { PosixSignal.SIGINT => 2, PosixSignal.SIGTERM => 15, _ => 1 }));
+})).ToArray();
 try
 {
     using var mirror = MirrorMount.Mount(new MirrorOptions
