@@ -8,9 +8,10 @@ using Layer.Vm.Machines;
 namespace Layer.Engine.Running;
 
 /// <summary>
-/// What one `layer run` holds open: the cache index, the stat hash cache, libvirt, and the workspace
-/// mirror (mounted at the first miss only). Dispose unmounts, destroys this run's machines and saves
-/// the stat hash cache.
+/// What one `layer run` holds open, each made on first use: the cache store and index, the stat hash
+/// caches, libvirt (<see cref="VmHost"/>), the base images being built, the clone store, the ports being
+/// served, and the workspace mirror (mounted at the first miss only). Dispose stops serving, destroys
+/// this run's machines, unmounts, lets background image builds finish and saves the stat hash caches.
 /// </summary>
 internal sealed class BuildSession : IDisposable
 {
@@ -114,15 +115,18 @@ internal sealed class BuildSession : IDisposable
         var vm = Vm();
         var mountpoint = Path.Combine(Cache.Runs, "layer-" + vm.RunId, "workspace");
         Observer.Info($"mounting the workspace {RepositoryRoot} (read-tracked, shared with the guests over {vm.ShareTransport}) at {mountpoint}");
-        _mirror = MirrorMount.Mount(new MirrorOptions
-        {
-            HostRoot = RepositoryRoot,
-            Mountpoint = mountpoint,
-            AllowedUid = QemuAccount.Find()?.Uid,
-            Log = message => Observer.Info("fs: " + message),
-        });
+        _mirror = MountMirror(RepositoryRoot, mountpoint);
         return _mirror;
     }
+
+    /// <summary>A read-tracked mirror of <paramref name="hostFolder"/> that only QEMU's account (and root) may enter.</summary>
+    internal MirrorMount MountMirror(string hostFolder, string mountpoint) => MirrorMount.Mount(new MirrorOptions
+    {
+        HostRoot = hostFolder,
+        Mountpoint = mountpoint,
+        AllowedUid = QemuAccount.Find()?.Uid,
+        Log = message => Observer.Info("fs: " + message),
+    });
 
     public void Dispose()
     {

@@ -8,8 +8,11 @@ using Layer.Vm.Machines;
 namespace Layer.Engine.Running;
 
 /// <summary>
-/// `layer run PATH`: finds the Layerfile and the chain of Layerfiles it builds on (FROM /other), plans
-/// each, and runs them parent first, each on its parent's final snapshot.
+/// `layer run PATH` and `layer run --all DIR`: finds the Layerfiles (one and the chain it builds FROM, or
+/// every one under DIR), plans each, and runs them as one graph (<see cref="GraphScheduler"/>): parents
+/// first, each child on its parent's final snapshot, WAITs after what they wait for, SPLIT copies as jobs
+/// of their own. A `FROM github/...` base is fetched and planned here and built by the job that needs it
+/// (<see cref="GitHubBases"/>, outside the graph). Returns one report for all of them.
 /// </summary>
 public static class Builder
 {

@@ -140,7 +140,7 @@ internal sealed class StepExecutor(Machine machine, string repositoryRoot, IBuil
         // another repository as the share, where an overlay of its folder would find nothing.
         if (workspaceOverlays && copy.Sources.Count == 1 && Directory.Exists(Path.Join(repositoryRoot, copy.Sources[0])) && !IsLink(Path.Join(repositoryRoot, copy.Sources[0])))
         {
-            var overlay = new OverlayMount(OverlayId(step), copy.Sources[0], copy.Destination);
+            var overlay = new OverlayMount(OverlayId("copy", step), copy.Sources[0], copy.Destination);
             try
             {
                 await machine.Agent.MountOverlayAsync(overlay, cancellationToken);
@@ -220,7 +220,7 @@ internal sealed class StepExecutor(Machine machine, string repositoryRoot, IBuil
             CloneMounts.FitsOverlay(single) && CloneMounts.FitsOverlay(copy.Destination))
         {
             var lower = single.Length == 0 ? inShare : inShare + "/" + single;
-            var id = "clone-" + Convert.ToHexStringLower(Blake3.Hasher.Hash(Encoding.UTF8.GetBytes($"{step.Instruction.Span.File}\0{step.Line}\0{copy.Destination}")).AsSpan()[..8]);
+            var id = OverlayId("clone", step);
             var (ok, output) = await clones.MountAsync(machine, id, source.Id, single, lower, copy.Destination, cancellationToken);
             return ok ? null : new StepFailure(1, "the clone could not be mounted", [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(TailLines)]);
         }
@@ -231,10 +231,10 @@ internal sealed class StepExecutor(Machine machine, string repositoryRoot, IBuil
     private static bool IsLink(string path) => new FileInfo(path).LinkTarget is not null;
 
     /// <summary>Stable per Layerfile line and target, so a restored snapshot's overlay keeps its id.</summary>
-    private static string OverlayId(PlannedStep step)
+    private static string OverlayId(string kind, PlannedStep step)
     {
         var text = $"{step.Instruction.Span.File}\0{step.Line}\0{step.Copy!.Destination}";
-        return "copy-" + Convert.ToHexStringLower(Blake3.Hasher.Hash(Encoding.UTF8.GetBytes(text)).AsSpan()[..8]);
+        return kind + "-" + Convert.ToHexStringLower(Blake3.Hasher.Hash(Encoding.UTF8.GetBytes(text)).AsSpan()[..8]);
     }
 
     internal static string ShellQuote(string text) => "'" + text.Replace("'", "'\\''") + "'";

@@ -40,13 +40,7 @@ internal sealed class WorkspaceMirrors(BuildSession session) : IDisposable
 
             var mountpoint = Path.Combine(session.Cache.Runs, "layer-" + session.Vm().RunId, $"{what}-{_extra.Count + 2}");
             session.Observer.Info($"mounting a read-tracked view of {folder} at {mountpoint}");
-            mirror = MirrorMount.Mount(new MirrorOptions
-            {
-                HostRoot = folder,
-                Mountpoint = mountpoint,
-                AllowedUid = Layer.Vm.Host.QemuAccount.Find()?.Uid,
-                Log = message => session.Observer.Info("fs: " + message),
-            });
+            mirror = session.MountMirror(folder, mountpoint);
             _extra.Add(mirror);
             _folderOf[mirror] = folder;
             return mirror;
