@@ -170,6 +170,35 @@ public sealed class LimitTests
         Assert.All(result.Layerfile.Instructions, i => Assert.False(string.IsNullOrEmpty(i.Canonical)));
     }
 
+    /// <summary>
+    /// Parsing is linear: the same adversarial shape at twice the size costs the parser at most about twice the
+    /// memory (counted in bytes allocated, which a quadratic path such as re-copying the rest of the text per
+    /// nesting level would multiply; time is left to bench/parse).
+    /// </summary>
+    [Property(MaxTest = 60)]
+    public void TwiceTheTextAtMostAboutTwiceTheMemory(NonEmptyArray<(byte Piece, ushort Count)> parts)
+    {
+        string[] pieces = ["$(", "(", ")", "\"", "'", "`", "\\", "\n", "\\\n", " ", "x", "ENV A=", "RUN ", "COPY ", "FROM vm/x\n", "é", "\r", "#"];
+        string Text(int scale)
+        {
+            var text = new StringBuilder();
+            foreach (var (piece, count) in parts.Get) text.Insert(text.Length, pieces[piece % pieces.Length], scale * (1 + count % 400));
+            return text.ToString();
+        }
+
+        static long Allocated(string text)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            LayerfileParser.Parse(text, "L");
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        var (once, twice) = (Text(8), Text(16));
+        Allocated(twice); // the first parse builds what the parser makes lazily (the nested substitution grammar)
+        var (small, large) = (Allocated(once), Allocated(twice));
+        Assert.True(large <= 2.5 * small + 64 * 1024, $"{once.Length} chars: {small} bytes; {twice.Length} chars: {large} bytes");
+    }
+
     /// <summary>"FROM vm/x" then comment lines of 'é' and 'a' making exactly <paramref name="bytes"/> UTF-8 bytes.</summary>
     private static string Sized(int bytes)
     {
