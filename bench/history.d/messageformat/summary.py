@@ -36,7 +36,7 @@ docker_steps = sum(int(r[7]) for r in warm)
 naive_steps = sum(int(r[11]) for r in warm)
 print()
 if len(rows) < asked:
-    print(f"PARTIAL: {len(rows)} of the {asked} states asked for were replayed (--max-minutes)")
+    print(f"PARTIAL: {len(rows)} of the {asked} states asked for were replayed (--max-minutes, or the run was stopped)")
 print(f"states {len(rows)} (counted: {len(warm)}, the cold build is not)")
 print(f"RUN steps executed over the counted states: layer {layer_steps}, docker best practice {docker_steps}, docker naive {naive_steps}")
 layer_times = [float(r[5]) for r in warm]
