@@ -170,6 +170,17 @@ public sealed class LimitTests
         Assert.All(result.Layerfile.Instructions, i => Assert.False(string.IsNullOrEmpty(i.Canonical)));
     }
 
+    [Theory]
+    [InlineData("SPLIT 256", null)]
+    [InlineData("SPLIT 257", "SPLIT 257: at most 256 copies (each is a VM)")]
+    [InlineData("SPLIT UNORDERED 2147483647", "SPLIT 2147483647: at most 256 copies (each is a VM)")]
+    public void SplitAsksForAtMost256Copies(string line, string? error)
+    {
+        var result = LayerfileParser.Parse("FROM vm/x\n" + line + "\n", "L");
+        Assert.Equal(error, result.Errors.SingleOrDefault()?.Message);
+        if (error is not null) Assert.Equal((2, line.LastIndexOf(' ') + 2), (result.Errors.Single().Span.Line, result.Errors.Single().Span.Column));
+    }
+
     /// <summary>
     /// Parsing is linear: the same adversarial shape at twice the size costs the parser at most about twice the
     /// memory (counted in bytes allocated, which a quadratic path such as re-copying the rest of the text per

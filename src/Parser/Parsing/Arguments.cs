@@ -36,6 +36,11 @@ internal static class Arguments
                 ["a positive whole number"]));
             n = 0;
         }
+        else if (n > Limits.MaxSplit)
+        {
+            diagnostics.Add(Diagnostic.Error(argument.Span, $"SPLIT {n}: at most {Limits.MaxSplit} copies (each is a VM)", [$"1 to {Limits.MaxSplit}"]));
+            n = 0;
+        }
 
         return new SplitInstruction(map.Whole, unordered, n, argument);
     }

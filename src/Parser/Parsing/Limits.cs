@@ -19,6 +19,9 @@ public static class Limits
     /// <summary>Quotes, backticks, <c>$(</c> and parentheses inside them open at once in one instruction.</summary>
     public const int MaxNesting = 64;
 
+    /// <summary>Copies one SPLIT may ask for: each is a job and a VM, so a larger count only plans work no host can run.</summary>
+    public const int MaxSplit = 256;
+
     /// <summary>Problems reported for one Layerfile; past them a last error says so and the file is not read further.</summary>
     public const int MaxDiagnostics = 100;
 
