@@ -158,14 +158,7 @@ public sealed class LimitTests
     [Property(MaxTest = 300)]
     public void AdversarialTextYieldsATreeOrDiagnostics(NonEmptyArray<(byte Piece, ushort Count)> parts)
     {
-        string[] pieces = ["$(", "(", ")", "\"", "'", "`", "\\", "\n", "\\\n", " ", "x", "ENV A=", "RUN ", "COPY ", "FROM vm/x\n", "é", "\r", "#"];
-        var text = new StringBuilder();
-        foreach (var (piece, count) in parts.Get)
-        {
-            text.Insert(text.Length, pieces[piece % pieces.Length], 1 + (count % 3000));
-        }
-
-        var result = LayerfileParser.Parse(text.ToString(), "L");
+        var result = LayerfileParser.Parse(Adversarial(parts, count => 1 + count % 3000), "L");
         Assert.True(result.Diagnostics.Count <= Limits.MaxDiagnostics + 1);
         Assert.All(result.Layerfile.Instructions, i => Assert.False(string.IsNullOrEmpty(i.Canonical)));
     }
@@ -189,13 +182,7 @@ public sealed class LimitTests
     [Property(MaxTest = 60)]
     public void TwiceTheTextAtMostAboutTwiceTheMemory(NonEmptyArray<(byte Piece, ushort Count)> parts)
     {
-        string[] pieces = ["$(", "(", ")", "\"", "'", "`", "\\", "\n", "\\\n", " ", "x", "ENV A=", "RUN ", "COPY ", "FROM vm/x\n", "é", "\r", "#"];
-        string Text(int scale)
-        {
-            var text = new StringBuilder();
-            foreach (var (piece, count) in parts.Get) text.Insert(text.Length, pieces[piece % pieces.Length], scale * (1 + count % 400));
-            return text.ToString();
-        }
+        string Text(int scale) => Adversarial(parts, count => scale * (1 + count % 400));
 
         static long Allocated(string text)
         {
@@ -208,6 +195,18 @@ public sealed class LimitTests
         Allocated(twice); // the first parse builds what the parser makes lazily (the nested substitution grammar)
         var (small, large) = (Allocated(once), Allocated(twice));
         Assert.True(large <= 2.5 * small + 64 * 1024, $"{once.Length} chars: {small} bytes; {twice.Length} chars: {large} bytes");
+    }
+
+    /// <summary>Pieces of Layerfile text that stress the parser (nesting, quoting, continuations, keywords).</summary>
+    private static readonly string[] AdversarialPieces =
+        ["$(", "(", ")", "\"", "'", "`", "\\", "\n", "\\\n", " ", "x", "ENV A=", "RUN ", "COPY ", "FROM vm/x\n", "é", "\r", "#"];
+
+    /// <summary>Each generated piece repeated <paramref name="times"/>(its count) times, in order.</summary>
+    private static string Adversarial(NonEmptyArray<(byte Piece, ushort Count)> parts, Func<int, int> times)
+    {
+        var text = new StringBuilder();
+        foreach (var (piece, count) in parts.Get) text.Insert(text.Length, AdversarialPieces[piece % AdversarialPieces.Length], times(count));
+        return text.ToString();
     }
 
     /// <summary>"FROM vm/x" then comment lines of 'é' and 'a' making exactly <paramref name="bytes"/> UTF-8 bytes.</summary>
